@@ -1,0 +1,261 @@
+/**
+ * The one way components are made. `defineSource`, `defineTransform` and `defineSink` give a
+ * component its id, kind and signal kinds, count what passes through, track health, feed the
+ * tap, tag errors with the component's id and record the graph edge to its upstream.
+ */
+import { Observable, type OperatorFunction } from 'rxjs';
+import { Ack, type AckOutcome } from './ack.js';
+import type { Batch } from './batch.js';
+import { type ComponentContext, type ComponentInfo, ComponentRuntime } from './component.js';
+import { RivuletError, toError } from './errors.js';
+import { tagStream } from './graph.js';
+import { InFlightWindow } from './in-flight-window.js';
+import type { ItemOf, SignalKind } from './signals.js';
+
+/** The outcome of delivering one batch, which every sink emits downstream. */
+export interface Delivery {
+  /** The id of the sink. */
+  readonly component: string;
+  readonly kind: SignalKind;
+  /** Items in the batch. */
+  readonly items: number;
+  readonly outcome: AckOutcome;
+}
+
+/** What a source's producer uses: the component context plus emitting and stopping. */
+export interface SourceContext<K extends SignalKind> extends ComponentContext {
+  /**
+   * Emits items as one batch, first waiting for a slot in the in-flight window. Resolves with
+   * the batch's ack once emitted. Empty item lists are not emitted.
+   */
+  emit(items: readonly ItemOf<K>[], ack?: Ack): Promise<Ack>;
+  /** Aborted when the source is asked to stop (a drain) or unsubscribed. */
+  readonly signal: AbortSignal;
+  /** The in-flight window bounding unacknowledged batches of this subscription. */
+  readonly window: InFlightWindow;
+}
+
+/** The identity of a source. */
+export interface SourceSpec<K extends SignalKind> {
+  readonly type: string;
+  readonly id?: string | undefined;
+  readonly kind: K;
+  /** The most batches this source leaves unacknowledged. @defaultValue 16 */
+  readonly maxInFlight?: number | undefined;
+}
+
+/** A source's component info, alongside its stream. */
+export type SourceStream<K extends SignalKind> = Observable<Batch<K>> & { readonly component: ComponentInfo };
+
+/**
+ * Makes a source. `produce` runs once per subscription; it emits through the context and returns
+ * (or resolves) when it is done, usually once `signal` is aborted. The stream completes when it
+ * returns, and errors, naming the component, when it throws.
+ */
+export function defineSource<K extends SignalKind>(
+  spec: SourceSpec<K>,
+  produce: (context: SourceContext<K>) => Promise<void> | void,
+): SourceStream<K> {
+  const runtime = new ComponentRuntime({ type: spec.type, id: spec.id, role: 'source', output: spec.kind });
+  const maxInFlight = spec.maxInFlight ?? 16;
+  const stream = new Observable<Batch<K>>((subscriber) => {
+    const controller = new AbortController();
+    const window = new InFlightWindow(maxInFlight);
+    const unregister = runtime.onStop(() => controller.abort());
+    const context: SourceContext<K> = Object.assign(contextOf(runtime), {
+      signal: controller.signal,
+      window,
+      async emit(items: readonly ItemOf<K>[], ack: Ack = new Ack()): Promise<Ack> {
+        if (items.length === 0) {
+          ack.dropped('empty');
+          return ack;
+        }
+        await window.acquire();
+        if (subscriber.closed) {
+          window.release();
+          ack.dropped('unsubscribed');
+          runtime.dropped(items.length, 'unsubscribed');
+          return ack;
+        }
+        window.track(ack);
+        runtime.sent(items.length);
+        if (runtime.tapping) runtime.tapItems('out', spec.kind, items);
+        subscriber.next({ kind: spec.kind, items, ack });
+        return ack;
+      },
+    });
+    runtime.setHealth('healthy');
+    Promise.resolve()
+      .then(() => produce(context))
+      .then(
+        () => {
+          runtime.setHealth('exited', 'stopped');
+          subscriber.complete();
+        },
+        (thrown: unknown) => {
+          const error = attribute(thrown, runtime);
+          runtime.error('receiving', error);
+          runtime.setHealth('exited', error.message);
+          subscriber.error(error);
+        },
+      );
+    return () => {
+      unregister();
+      controller.abort();
+    };
+  });
+  tagStream(stream, runtime, []);
+  return Object.assign(stream, { component: runtime as ComponentInfo });
+}
+
+/** The identity of a transform. */
+export interface TransformSpec<I extends SignalKind, O extends SignalKind> {
+  readonly type: string;
+  readonly id?: string | undefined;
+  readonly input: I;
+  readonly output: O;
+}
+
+/**
+ * Makes a transform. `build` is called each time the operator is applied and returns the
+ * operator that does the work; per-subscription state belongs inside the Observables it makes.
+ * A transform that consumes a batch without emitting it must settle the batch's ack.
+ */
+export function defineTransform<I extends SignalKind, O extends SignalKind>(
+  spec: TransformSpec<I, O>,
+  build: (context: ComponentContext) => OperatorFunction<Batch<I>, Batch<O>>,
+): OperatorFunction<Batch<I>, Batch<O>> {
+  const runtime = new ComponentRuntime({ type: spec.type, id: spec.id, role: 'transform', input: spec.input, output: spec.output });
+  return (upstream) => {
+    const inner = build(contextOf(runtime));
+    const stream = new Observable<Batch<O>>((subscriber) => {
+      runtime.setHealth('healthy');
+      const counted = countIncoming(upstream, runtime, spec.input);
+      return inner(counted).subscribe({
+        next(batch) {
+          runtime.sent(batch.items.length);
+          if (runtime.tapping) runtime.tapItems('out', spec.output, batch.items);
+          subscriber.next(batch);
+        },
+        error(thrown: unknown) {
+          subscriber.error(failed(thrown, runtime, 'processing'));
+        },
+        complete() {
+          runtime.setHealth('exited', 'completed');
+          subscriber.complete();
+        },
+      });
+    });
+    return tagStream(stream, runtime, [upstream]);
+  };
+}
+
+/** The identity of a sink. */
+export interface SinkSpec<I extends SignalKind> {
+  readonly type: string;
+  readonly id?: string | undefined;
+  readonly input: I;
+}
+
+/** What a sink's implementation uses: the component context plus settling a batch. */
+export interface SinkContext extends ComponentContext {
+  /** Settles the batch's ack with `outcome`, counts it, and returns the delivery to emit. */
+  settle(batch: Batch<SignalKind>, outcome: AckOutcome): Delivery;
+}
+
+/**
+ * Makes a sink. The operator `build` returns takes batches, delivers them, settles each ack
+ * through {@link SinkContext.settle} and emits the resulting {@link Delivery}. It must complete
+ * only once every batch it took is settled.
+ */
+export function defineSink<I extends SignalKind>(
+  spec: SinkSpec<I>,
+  build: (context: SinkContext) => OperatorFunction<Batch<I>, Delivery>,
+): OperatorFunction<Batch<I>, Delivery> {
+  const runtime = new ComponentRuntime({ type: spec.type, id: spec.id, role: 'sink', input: spec.input });
+  const context: SinkContext = Object.assign(contextOf(runtime), {
+    settle(batch: Batch<SignalKind>, outcome: AckOutcome): Delivery {
+      const count = batch.items.length;
+      if (outcome.status === 'delivered') runtime.sent(count);
+      else if (outcome.status === 'dropped') runtime.dropped(count, outcome.reason);
+      else runtime.error('sending', outcome.error);
+      batch.ack.settle(outcome);
+      return { component: runtime.id, kind: batch.kind, items: count, outcome };
+    },
+  });
+  return (upstream) => {
+    const inner = build(context);
+    const stream = new Observable<Delivery>((subscriber) => {
+      runtime.setHealth('healthy');
+      return inner(countIncoming(upstream, runtime, spec.input)).subscribe({
+        next(delivery) {
+          subscriber.next(delivery);
+        },
+        error(thrown: unknown) {
+          subscriber.error(failed(thrown, runtime, 'sending'));
+        },
+        complete() {
+          runtime.setHealth('exited', 'completed');
+          subscriber.complete();
+        },
+      });
+    });
+    return tagStream(stream, runtime, [upstream]);
+  };
+}
+
+/** The reporting surface of a runtime, as a plain object whose methods need no `this`. */
+function contextOf(runtime: ComponentRuntime): ComponentContext {
+  return {
+    id: runtime.id,
+    received: (count) => runtime.received(count),
+    sent: (count) => runtime.sent(count),
+    dropped: (count, reason, intentional) => runtime.dropped(count, reason, intentional),
+    error: (stage, error) => runtime.error(stage, error),
+    setHealth: (state, message) => runtime.setHealth(state, message),
+    get tapping() {
+      return runtime.tapping;
+    },
+    tapItems: (direction, kind, items) => runtime.tapItems(direction, kind, items),
+  };
+}
+
+function countIncoming<K extends SignalKind>(upstream: Observable<Batch<K>>, runtime: ComponentRuntime, kind: K): Observable<Batch<K>> {
+  return new Observable<Batch<K>>((subscriber) =>
+    upstream.subscribe({
+      next(batch) {
+        runtime.received(batch.items.length);
+        if (runtime.tapping) runtime.tapItems('in', kind, batch.items);
+        subscriber.next(batch);
+      },
+      error(error: unknown) {
+        subscriber.error(error);
+      },
+      complete() {
+        subscriber.complete();
+      },
+    }),
+  );
+}
+
+/** Tags an error with the component it started in, unless an upstream component already did. */
+function attribute(thrown: unknown, runtime: ComponentRuntime): RivuletError {
+  if (thrown instanceof RivuletError) {
+    if (thrown.component !== undefined) return thrown;
+    return new RivuletError(thrown.code, thrown.message, { component: runtime.id, cause: thrown });
+  }
+  const error = toError(thrown);
+  return new RivuletError('pipeline', error.message, { component: runtime.id, cause: error });
+}
+
+function failed(thrown: unknown, runtime: ComponentRuntime, stage: 'processing' | 'sending'): RivuletError {
+  const originatedHere = !(thrown instanceof RivuletError && thrown.component !== undefined && thrown.component !== runtime.id);
+  const error = attribute(thrown, runtime);
+  if (originatedHere) {
+    runtime.error(stage, error);
+    runtime.setHealth('exited', error.message);
+  } else {
+    runtime.setHealth('exited', `upstream ${error.component} failed`);
+  }
+  return error;
+}
