@@ -25,7 +25,11 @@ export type TraceBatch = Batch<'traces'>;
 export type ProfileBatch = Batch<'profiles'>;
 
 /** Makes a batch. Without an `ack`, a fresh one is made. */
-export function createBatch<K extends SignalKind>(kind: K, items: readonly ItemOf<K>[], ack: Ack = new Ack()): Batch<K> {
+export function createBatch<K extends SignalKind>(
+  kind: K,
+  items: readonly ItemOf<K>[],
+  ack: Ack = new Ack(),
+): Batch<K> {
   return { kind, items, ack };
 }
 

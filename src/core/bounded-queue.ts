@@ -53,7 +53,8 @@ export class BoundedQueue<T> {
   private readonly dropCounts = new Map<QueueDropReason, number>();
 
   constructor(options: BoundedQueueOptions<T>) {
-    if (!(options.capacity > 0)) throw new RangeError(`queue capacity must be positive, got ${options.capacity}`);
+    if (!(options.capacity > 0))
+      throw new RangeError(`queue capacity must be positive, got ${options.capacity}`);
     this.capacity = options.capacity;
     this.overflow = options.overflow ?? 'block';
     this.weigh = options.weigh ?? (() => 1);

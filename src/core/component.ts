@@ -64,8 +64,8 @@ export interface ComponentInfo {
   /** The factory that made it, such as `hostMetrics` or `fileSink`. */
   readonly type: string;
   readonly role: ComponentRole;
-  /** The signal kind it takes; `undefined` for sources. */
-  readonly input: SignalKind | undefined;
+  /** The signal kinds it takes; empty for sources. */
+  readonly input: readonly SignalKind[];
   /** The signal kind it emits; `undefined` for sinks. */
   readonly output: SignalKind | undefined;
   stats(): ComponentStats;
@@ -100,7 +100,7 @@ export interface ComponentSpec {
   /** A user-chosen id, unique within a pipeline run. @defaultValue `type` followed by a counter */
   readonly id?: string | undefined;
   readonly role: ComponentRole;
-  readonly input?: SignalKind | undefined;
+  readonly input?: readonly SignalKind[] | undefined;
   readonly output?: SignalKind | undefined;
 }
 
@@ -127,7 +127,7 @@ export class ComponentRuntime implements ComponentInfo, ComponentContext {
   readonly id: string;
   readonly type: string;
   readonly role: ComponentRole;
-  readonly input: SignalKind | undefined;
+  readonly input: readonly SignalKind[];
   readonly output: SignalKind | undefined;
   private receivedCount = 0;
   private sentCount = 0;
@@ -141,12 +141,14 @@ export class ComponentRuntime implements ComponentInfo, ComponentContext {
 
   constructor(spec: ComponentSpec) {
     if (spec.id !== undefined && !/^[A-Za-z0-9_.:/-]+$/.test(spec.id)) {
-      throw new RangeError(`${spec.type}: option 'id' must be letters, digits and _ . : / - only, got '${spec.id}'`);
+      throw new RangeError(
+        `${spec.type}: option 'id' must be letters, digits and _ . : / - only, got '${spec.id}'`,
+      );
     }
     this.id = spec.id ?? nextId(spec.type);
     this.type = spec.type;
     this.role = spec.role;
-    this.input = spec.input;
+    this.input = spec.input ?? [];
     this.output = spec.output;
   }
 
@@ -193,7 +195,8 @@ export class ComponentRuntime implements ComponentInfo, ComponentContext {
 
   stats(): ComponentStats {
     const dropped = new Map<string, DropCount>();
-    for (const [reason, entry] of this.drops) dropped.set(reason, { count: entry.count, intentional: entry.intentional });
+    for (const [reason, entry] of this.drops)
+      dropped.set(reason, { count: entry.count, intentional: entry.intentional });
     return { received: this.receivedCount, sent: this.sentCount, dropped, errors: new Map(this.errorCounts) };
   }
 

@@ -125,12 +125,18 @@ export function defineTransform<I extends SignalKind, O extends SignalKind>(
   spec: TransformSpec<I, O>,
   build: (context: ComponentContext) => OperatorFunction<Batch<I>, Batch<O>>,
 ): OperatorFunction<Batch<I>, Batch<O>> {
-  const runtime = new ComponentRuntime({ type: spec.type, id: spec.id, role: 'transform', input: spec.input, output: spec.output });
+  const runtime = new ComponentRuntime({
+    type: spec.type,
+    id: spec.id,
+    role: 'transform',
+    input: [spec.input],
+    output: spec.output,
+  });
   return (upstream) => {
     const inner = build(contextOf(runtime));
     const stream = new Observable<Batch<O>>((subscriber) => {
       runtime.setHealth('healthy');
-      const counted = countIncoming(upstream, runtime, spec.input);
+      const counted = countIncoming(upstream, runtime);
       return inner(counted).subscribe({
         next(batch) {
           runtime.sent(batch.items.length);
@@ -154,7 +160,8 @@ export function defineTransform<I extends SignalKind, O extends SignalKind>(
 export interface SinkSpec<I extends SignalKind> {
   readonly type: string;
   readonly id?: string | undefined;
-  readonly input: I;
+  /** The signal kinds the sink takes. */
+  readonly input: I | readonly I[];
 }
 
 /** What a sink's implementation uses: the component context plus settling a batch. */
@@ -172,7 +179,8 @@ export function defineSink<I extends SignalKind>(
   spec: SinkSpec<I>,
   build: (context: SinkContext) => OperatorFunction<Batch<I>, Delivery>,
 ): OperatorFunction<Batch<I>, Delivery> {
-  const runtime = new ComponentRuntime({ type: spec.type, id: spec.id, role: 'sink', input: spec.input });
+  const input: readonly I[] = typeof spec.input === 'string' ? [spec.input] : spec.input;
+  const runtime = new ComponentRuntime({ type: spec.type, id: spec.id, role: 'sink', input });
   const context: SinkContext = Object.assign(contextOf(runtime), {
     settle(batch: Batch<SignalKind>, outcome: AckOutcome): Delivery {
       const count = batch.items.length;
@@ -187,7 +195,7 @@ export function defineSink<I extends SignalKind>(
     const inner = build(context);
     const stream = new Observable<Delivery>((subscriber) => {
       runtime.setHealth('healthy');
-      return inner(countIncoming(upstream, runtime, spec.input)).subscribe({
+      return inner(countIncoming(upstream, runtime)).subscribe({
         next(delivery) {
           subscriber.next(delivery);
         },
@@ -220,12 +228,15 @@ function contextOf(runtime: ComponentRuntime): ComponentContext {
   };
 }
 
-function countIncoming<K extends SignalKind>(upstream: Observable<Batch<K>>, runtime: ComponentRuntime, kind: K): Observable<Batch<K>> {
+function countIncoming<K extends SignalKind>(
+  upstream: Observable<Batch<K>>,
+  runtime: ComponentRuntime,
+): Observable<Batch<K>> {
   return new Observable<Batch<K>>((subscriber) =>
     upstream.subscribe({
       next(batch) {
         runtime.received(batch.items.length);
-        if (runtime.tapping) runtime.tapItems('in', kind, batch.items);
+        if (runtime.tapping) runtime.tapItems('in', batch.kind, batch.items);
         subscriber.next(batch);
       },
       error(error: unknown) {
@@ -249,7 +260,11 @@ function attribute(thrown: unknown, runtime: ComponentRuntime): RivuletError {
 }
 
 function failed(thrown: unknown, runtime: ComponentRuntime, stage: 'processing' | 'sending'): RivuletError {
-  const originatedHere = !(thrown instanceof RivuletError && thrown.component !== undefined && thrown.component !== runtime.id);
+  const originatedHere = !(
+    thrown instanceof RivuletError &&
+    thrown.component !== undefined &&
+    thrown.component !== runtime.id
+  );
   const error = attribute(thrown, runtime);
   if (originatedHere) {
     runtime.error(stage, error);

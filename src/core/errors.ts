@@ -4,7 +4,14 @@
  */
 
 /** The small set of error codes rivulet raises. */
-export type ErrorCode = 'config' | 'source' | 'sink' | 'transform' | 'wal_corruption' | 'cluster' | 'pipeline';
+export type ErrorCode =
+  | 'config'
+  | 'source'
+  | 'sink'
+  | 'transform'
+  | 'wal_corruption'
+  | 'cluster'
+  | 'pipeline';
 
 /** Options shared by every {@link RivuletError}. */
 export interface RivuletErrorOptions {
@@ -37,7 +44,12 @@ export class ConfigError extends RivuletError {
   /** The option path that is wrong, such as `interval` or `rules[2].regex`. */
   readonly option: string;
 
-  constructor(component: string, option: string, problem: string, options: { readonly cause?: unknown } = {}) {
+  constructor(
+    component: string,
+    option: string,
+    problem: string,
+    options: { readonly cause?: unknown } = {},
+  ) {
     super('config', `${component}: option '${option}' ${problem}`, { component, cause: options.cause });
     this.name = 'ConfigError';
     this.option = option;
@@ -83,5 +95,7 @@ export class ClusterError extends RivuletError {
 /** Turns anything thrown into an `Error`, keeping the original as the cause. */
 export function toError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;
-  return new Error(typeof thrown === 'string' ? thrown : `non-error thrown: ${String(thrown)}`, { cause: thrown });
+  return new Error(typeof thrown === 'string' ? thrown : `non-error thrown: ${String(thrown)}`, {
+    cause: thrown,
+  });
 }

@@ -34,7 +34,11 @@ export function tagStream<T extends Observable<unknown>>(
  * The components reachable upstream of `stream` that feed it directly, looking through streams
  * made by plain RxJS operators (`map`, `filter`, ...), which keep their source in `source`.
  */
-function nearestComponents(stream: Observable<unknown>, seen: Set<Observable<unknown>>, out: ComponentRuntime[]): void {
+function nearestComponents(
+  stream: Observable<unknown>,
+  seen: Set<Observable<unknown>>,
+  out: ComponentRuntime[],
+): void {
   let current: Observable<unknown> | undefined = stream;
   while (current !== undefined && !seen.has(current)) {
     seen.add(current);

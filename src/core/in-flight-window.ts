@@ -23,7 +23,8 @@ export class InFlightWindow {
   private idleWaiters: (() => void)[] = [];
 
   constructor(capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`in-flight window must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`in-flight window must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
   }
 

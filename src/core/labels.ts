@@ -2,9 +2,8 @@
  * Immutable, sorted label sets, as Prometheus keeps them: a name maps to one non-empty value,
  * and a label whose value is empty is the same as an absent one.
  */
-import xxhash from 'xxhash-wasm';
+import { xxhash64 } from './xxhash64.js';
 
-const hasher = await xxhash();
 const encoder = new TextEncoder();
 const SEPARATOR = 0xff;
 let scratch = new Uint8Array(1024);
@@ -122,7 +121,11 @@ export class Labels implements Iterable<readonly [string, string]> {
     const a = this.pairs;
     const b = other.pairs;
     if (a.length !== b.length) return false;
-    if (this.cachedHash !== undefined && other.cachedHash !== undefined && this.cachedHash !== other.cachedHash) {
+    if (
+      this.cachedHash !== undefined &&
+      other.cachedHash !== undefined &&
+      this.cachedHash !== other.cachedHash
+    ) {
       return false;
     }
     for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
@@ -272,10 +275,5 @@ function hashPairs(pairs: readonly string[]): bigint {
     offset += encoder.encodeInto(part, scratch.subarray(offset)).written;
     scratch[offset++] = SEPARATOR;
   }
-  return hasher.h64Raw(scratch.subarray(0, offset), 0n);
-}
-
-/** xxHash64 (seed 0) of raw bytes; exposed so other modules hash the same way. */
-export function xxhash64(bytes: Uint8Array): bigint {
-  return hasher.h64Raw(bytes, 0n);
+  return xxhash64(scratch, offset);
 }

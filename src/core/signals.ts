@@ -8,7 +8,15 @@ import type { Labels } from './labels.js';
 export type SignalKind = 'metrics' | 'logs' | 'traces' | 'profiles';
 
 /** The metric types of Prometheus and OpenMetrics. */
-export type MetricType = 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset' | 'unknown';
+export type MetricType =
+  | 'counter'
+  | 'gauge'
+  | 'histogram'
+  | 'gaugehistogram'
+  | 'summary'
+  | 'info'
+  | 'stateset'
+  | 'unknown';
 
 /** What is known about a metric family. Shared by reference among the samples of one family. */
 export interface MetricMetadata {

@@ -30,7 +30,8 @@ const durationOrder = ['y', 'w', 'd', 'h', 'm', 's', 'ms'] as const;
  */
 export function parseDuration(value: Duration): number {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`duration must be a non-negative number of milliseconds, got ${value}`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new RangeError(`duration must be a non-negative number of milliseconds, got ${value}`);
     return value;
   }
   const text = value.trim();
@@ -71,13 +72,17 @@ const bytePattern = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i;
  */
 export function parseByteSize(value: ByteSize): number {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`byte size must be a non-negative number, got ${value}`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new RangeError(`byte size must be a non-negative number, got ${value}`);
     return Math.floor(value);
   }
   const match = bytePattern.exec(value.trim());
-  const multiplier = match === null ? undefined : match[2] === '' ? 1 : byteUnits[(match[2] ?? '').toLowerCase()];
+  const multiplier =
+    match === null ? undefined : match[2] === '' ? 1 : byteUnits[(match[2] ?? '').toLowerCase()];
   if (match === null || multiplier === undefined) {
-    throw new RangeError(`'${value}' is not a byte size: write it like '512KiB', '10MiB', '1GB' or a number of bytes`);
+    throw new RangeError(
+      `'${value}' is not a byte size: write it like '512KiB', '10MiB', '1GB' or a number of bytes`,
+    );
   }
   return Math.floor(Number(match[1]) * multiplier);
 }
@@ -90,7 +95,8 @@ export function durationOption(component: string, option: string, value: Duratio
   } catch (error) {
     throw new ConfigError(component, option, (error as Error).message, { cause: error });
   }
-  if (ms < minimumMs) throw new ConfigError(component, option, `must be at least ${minimumMs}ms, got '${value}'`);
+  if (ms < minimumMs)
+    throw new ConfigError(component, option, `must be at least ${minimumMs}ms, got '${value}'`);
   return ms;
 }
 
@@ -102,12 +108,14 @@ export function byteSizeOption(component: string, option: string, value: ByteSiz
   } catch (error) {
     throw new ConfigError(component, option, (error as Error).message, { cause: error });
   }
-  if (bytes < minimumBytes) throw new ConfigError(component, option, `must be at least ${minimumBytes} bytes, got '${value}'`);
+  if (bytes < minimumBytes)
+    throw new ConfigError(component, option, `must be at least ${minimumBytes} bytes, got '${value}'`);
   return bytes;
 }
 
 /** Checks that an option is a positive integer, throwing a {@link ConfigError} that names it. */
 export function positiveIntegerOption(component: string, option: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new ConfigError(component, option, `must be a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigError(component, option, `must be a positive integer, got ${value}`);
   return value;
 }
