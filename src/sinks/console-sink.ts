@@ -29,16 +29,14 @@ export interface ConsoleSinkOptions {
  * hostMetrics({ interval: '5s' }).pipe(consoleSink({ maxItemsPerBatch: 10 }));
  * ```
  */
-export function consoleSink<K extends SignalKind = SignalKind>(
-  options: ConsoleSinkOptions = {},
-): OperatorFunction<Batch<K>, Delivery> {
+export function consoleSink(options: ConsoleSinkOptions = {}): OperatorFunction<Batch<SignalKind>, Delivery> {
   const type = 'consoleSink';
   const maxItems = options.maxItemsPerBatch ?? 50;
   if (!Number.isInteger(maxItems) || maxItems < 0) {
     throw new ConfigError(type, 'maxItemsPerBatch', `must be a whole number (0 or more), got ${maxItems}`);
   }
   return defineSink(
-    { type, id: options.id, input: SIGNAL_KINDS as readonly K[] },
+    { type, id: options.id, input: SIGNAL_KINDS },
     (context) => (upstream) =>
       upstream.pipe(
         concatMap((batch) =>

@@ -55,11 +55,11 @@ export function fileSink<K extends SignalKind = SignalKind>(
   const fsync = options.fsync ?? false;
 
   return defineSink(
-    { type, id: options.id, input: SIGNAL_KINDS as readonly K[] },
+    { type, id: options.id, input: SIGNAL_KINDS },
     (context) => (upstream) =>
       new Observable<Delivery>((subscriber) => {
         const file = new RotatingFile(path, maxBytes, maxFiles, fsync);
-        const write = async (batch: Batch<K>): Promise<Delivery> => {
+        const write = async (batch: Batch<SignalKind>): Promise<Delivery> => {
           const lines: string[] = [];
           for (const item of batch.items) lines.push(itemToJson(batch.kind, item));
           try {
