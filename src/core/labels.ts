@@ -272,8 +272,18 @@ function hashPairs(pairs: readonly string[]): bigint {
   if (scratch.length < length) scratch = new Uint8Array(Math.max(length, scratch.length * 2));
   let offset = 0;
   for (const part of pairs) {
-    offset += encoder.encodeInto(part, scratch.subarray(offset)).written;
+    offset = writeUtf8(part, scratch, offset);
     scratch[offset++] = SEPARATOR;
   }
   return xxhash64(scratch, offset);
+}
+
+/** Writes `text` as UTF-8 at `offset`, copying ASCII directly (label text almost always is). */
+function writeUtf8(text: string, into: Uint8Array, offset: number): number {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return offset - i + encoder.encodeInto(text, into.subarray(offset - i)).written;
+    into[offset++] = code;
+  }
+  return offset;
 }

@@ -1,0 +1,50 @@
+/**
+ * Runs every benchmark and prints a table. `--json` prints JSON instead; `--write` also rewrites
+ * the generated part of BENCHMARKS.md.
+ *
+ *   npm run bench
+ *   npm run bench -- --json
+ *   npm run bench -- --write
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import type { BenchRow } from './harness.js';
+import { run as labelsHash } from './labels-hash.js';
+import { run as pipelineOverhead } from './pipeline-overhead.js';
+
+const benches: readonly (() => Promise<BenchRow[]>)[] = [pipelineOverhead, labelsHash];
+
+const rows: BenchRow[] = [];
+for (const bench of benches) rows.push(...(await bench()));
+
+const args = new Set(process.argv.slice(2));
+const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const date = new Date().toISOString().slice(0, 10);
+
+if (args.has('--json')) {
+  console.log(JSON.stringify({ date, machine, rows }, null, 2));
+} else {
+  console.log(table(rows));
+}
+
+if (args.has('--write')) {
+  const file = new URL('../BENCHMARKS.md', import.meta.url);
+  const text = readFileSync(file, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const generated = `${start}\nRun on ${date}: ${machine}. Command: \`npm run bench -- --write\`.\n\n${table(rows)}\n${end}`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < 0) throw new Error('BENCHMARKS.md lacks the bench:start / bench:end markers');
+  writeFileSync(file, text.slice(0, from) + generated + text.slice(to + end.length));
+}
+
+function table(all: readonly BenchRow[]): string {
+  const lines = ['| benchmark | case | ns per unit | units per second |', '| --- | --- | ---: | ---: |'];
+  for (const row of all) {
+    lines.push(
+      `| ${row.bench} | ${row.case} | ${row.nsPerUnit.toFixed(1)} ns/${row.unit} | ${Math.round(row.unitsPerSecond).toLocaleString('en-US')} |`,
+    );
+  }
+  return lines.join('\n');
+}

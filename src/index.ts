@@ -1,0 +1,117 @@
+/**
+ * rivulet: telemetry pipelines in TypeScript. Sources, transforms and sinks for metrics, logs,
+ * traces and profiles, composed as RxJS operators over batches and run by {@link run}.
+ *
+ * @module
+ */
+
+// Signals, labels and batches
+export { Ack, type AckOutcome } from './core/ack.js';
+export {
+  type Batch,
+  createBatch,
+  type LogBatch,
+  type MetricBatch,
+  type ProfileBatch,
+  type TraceBatch,
+  withItems,
+} from './core/batch.js';
+// Flow control
+export {
+  BoundedQueue,
+  type BoundedQueueOptions,
+  type OverflowPolicy,
+  type QueueDropReason,
+} from './core/bounded-queue.js';
+// Building components
+export type {
+  ComponentContext,
+  ComponentInfo,
+  ComponentRole,
+  ComponentStats,
+  DropCount,
+  ErrorStage,
+  Health,
+  HealthState,
+  TapEvent,
+  TapOptions,
+} from './core/component.js';
+export {
+  type Delivery,
+  defineSink,
+  defineSource,
+  defineTransform,
+  type SinkContext,
+  type SinkSpec,
+  type SourceContext,
+  type SourceSpec,
+  type SourceStream,
+  type TransformSpec,
+} from './core/define.js';
+export {
+  ClusterError,
+  ConfigError,
+  type ErrorCode,
+  RivuletError,
+  type RivuletErrorOptions,
+  SinkError,
+  SourceError,
+  WalCorruptionError,
+} from './core/errors.js';
+export type { DurableLog, Membership, Peer } from './core/extension-points.js';
+export { fanIn, fanOut } from './core/fan.js';
+export type { GraphEdge } from './core/graph.js';
+export { InFlightWindow } from './core/in-flight-window.js';
+export { type LabelRecord, Labels, LabelsBuilder } from './core/labels.js';
+// Running
+export {
+  type ComponentRegistry,
+  type PipelineFailure,
+  type Pipelines,
+  type RunningPipelines,
+  type RunOptions,
+  type RunResult,
+  run,
+} from './core/runner.js';
+export {
+  type AnyValue,
+  type Attributes,
+  type BucketSpan,
+  type Exemplar,
+  type InstrumentationScope,
+  type ItemOf,
+  type KeyValue,
+  type LabelledKind,
+  type LogEntry,
+  type MetricMetadata,
+  type MetricSample,
+  type MetricType,
+  type NativeHistogram,
+  type Profile,
+  type Resource,
+  SIGNAL_KINDS,
+  type SignalItems,
+  type SignalKind,
+  type Span,
+  type SpanEvent,
+  type SpanKind,
+  type SpanLink,
+  type SpanStatus,
+} from './core/signals.js';
+// Durations, sizes, errors
+export { type ByteSize, type Duration, parseByteSize, parseDuration } from './core/units.js';
+// Wire formats
+export {
+  EXPOSITION_CONTENT_TYPE,
+  type ExpositionFamily,
+  type ExpositionSample,
+  type ExpositionType,
+  encodeExpositionText,
+} from './protocols/exposition-text.js';
+// Sinks
+export { type ConsoleSinkOptions, consoleSink } from './sinks/console-sink.js';
+export { type ExpositionAddress, type ExpositionOptions, exposition } from './sinks/exposition.js';
+export { type FileSinkOptions, fileSink } from './sinks/file-sink.js';
+// Sources
+export { type HostMetricsCollector, type HostMetricsOptions, hostMetrics } from './sources/host-metrics.js';
+export { type SelfMetricsOptions, selfMetrics } from './sources/self-metrics.js';
