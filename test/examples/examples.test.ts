@@ -1,0 +1,83 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '../..');
+const tsx = join(root, 'node_modules/.bin/tsx');
+const children: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+});
+
+function start(script: string, env: Record<string, string> = {}) {
+  const child = spawn(tsx, [join(root, script)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitFor = (pattern: RegExp, ms: number) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no ${pattern} within ${ms}ms; stdout: ${stdout}; stderr: ${stderr}`)),
+        ms,
+      );
+      const check = () => {
+        const match = stdout.match(pattern);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match);
+        }
+      };
+      child.stdout?.on('data', check);
+      check();
+    });
+  return { child, exited, waitFor, output: () => ({ stdout, stderr }) };
+}
+
+describe('examples', () => {
+  it('quickstart serves host and process metrics within 10 s, writes JSON lines, and drains on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rivulet-quickstart-'));
+    const proc = start('examples/quickstart.ts', { LISTEN: '127.0.0.1:0', DATA_DIR: dataDir });
+    const [, url] = await proc.waitFor(/serving metrics at (http:\/\/\S+)/, 10_000);
+    let body = '';
+    for (let attempt = 0; attempt < 50 && !body.includes('nodejs_heap_size_used_bytes'); attempt++) {
+      body = await (await fetch(url as string)).text();
+      if (!body.includes('nodejs_heap_size_used_bytes')) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(body).toMatch(/^node_cpu_seconds_total\{cpu="0",mode="idle"\} \d/m);
+    expect(body).toMatch(/^node_memory_MemAvailable_bytes \d/m);
+    expect(body).toMatch(/^process_cpu_user_seconds_total\{job="rivulet"\} \d/m);
+    expect(body).toContain('# TYPE nodejs_heap_size_used_bytes gauge');
+    await proc.waitFor(/writing JSON lines/, 5_000);
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+    const lines = readFileSync(join(dataDir, 'metrics.jsonl'), 'utf8').trimEnd().split('\n');
+    const names = new Set(
+      lines.map((l) => (JSON.parse(l) as { labels: { __name__: string } }).labels.__name__),
+    );
+    expect(names.has('node_load1')).toBe(true);
+    expect(names.has('process_resident_memory_bytes')).toBe(true);
+  });
+
+  it('custom-component prints only the error line and counts the rest as intentional drops', async () => {
+    const proc = start('examples/custom-component.ts');
+    expect(await proc.exited).toBe(0);
+    const { stdout } = proc.output();
+    expect(stdout).toContain('{app="checkout", level="error"} payment service timed out');
+    expect(stdout).not.toContain('order 17 placed');
+    expect(stdout).toContain('ok=true received=3 sent=1 dropped=2');
+  });
+});
