@@ -3,6 +3,7 @@
  * stage), health and a live tap, shared by every source, transform and sink.
  */
 import { Observable, Subject } from 'rxjs';
+import { ConfigError } from './errors.js';
 import type { SignalKind } from './signals.js';
 
 /** What a component does in a pipeline. */
@@ -141,9 +142,7 @@ export class ComponentRuntime implements ComponentInfo, ComponentContext {
 
   constructor(spec: ComponentSpec) {
     if (spec.id !== undefined && !/^[A-Za-z0-9_.:/-]+$/.test(spec.id)) {
-      throw new RangeError(
-        `${spec.type}: option 'id' must be letters, digits and _ . : / - only, got '${spec.id}'`,
-      );
+      throw new ConfigError(spec.type, 'id', `must be letters, digits and _ . : / - only, got '${spec.id}'`);
     }
     this.id = spec.id ?? nextId(spec.type);
     this.type = spec.type;

@@ -49,16 +49,16 @@ function rotl(h: number, l: number, r: number): void {
 /** acc = rotl(acc + input * P2, 31) * P1 */
 function round(acch: number, accl: number, inh: number, inl: number): void {
   mul(inh, inl, P2H, P2L);
-  add(acch, accl, reg[0], reg[1]);
-  rotl(reg[0], reg[1], 31);
-  mul(reg[0], reg[1], P1H, P1L);
+  add(acch, accl, reg[0] as number, reg[1] as number);
+  rotl(reg[0] as number, reg[1] as number, 31);
+  mul(reg[0] as number, reg[1] as number, P1H, P1L);
 }
 
 /** acc = (acc ^ round(0, value)) * P1 + P4 */
 function mergeRound(acch: number, accl: number, vh: number, vl: number): void {
   round(0, 0, vh, vl);
-  mul((acch ^ reg[0]) >>> 0, (accl ^ reg[1]) >>> 0, P1H, P1L);
-  add(reg[0], reg[1], P4H, P4L);
+  mul((acch ^ (reg[0] as number)) >>> 0, (accl ^ (reg[1] as number)) >>> 0, P1H, P1L);
+  add(reg[0] as number, reg[1] as number, P4H, P4L);
 }
 
 function read32(bytes: Uint8Array, o: number): number {
@@ -78,95 +78,95 @@ export function xxhash64(bytes: Uint8Array, length: number = bytes.length): bigi
   let hl: number;
   if (length >= 32) {
     add(P1H, P1L, P2H, P2L);
-    let v1h = reg[0];
-    let v1l = reg[1];
+    let v1h = reg[0] as number;
+    let v1l = reg[1] as number;
     let v2h = P2H;
     let v2l = P2L;
     let v3h = 0;
     let v3l = 0;
     // 0 - P1
     add(~P1H >>> 0, ~P1L >>> 0, 0, 1);
-    let v4h = reg[0];
-    let v4l = reg[1];
+    let v4h = reg[0] as number;
+    let v4l = reg[1] as number;
     const limit = length - 32;
     while (offset <= limit) {
       round(v1h, v1l, read32(bytes, offset + 4), read32(bytes, offset));
-      v1h = reg[0];
-      v1l = reg[1];
+      v1h = reg[0] as number;
+      v1l = reg[1] as number;
       round(v2h, v2l, read32(bytes, offset + 12), read32(bytes, offset + 8));
-      v2h = reg[0];
-      v2l = reg[1];
+      v2h = reg[0] as number;
+      v2l = reg[1] as number;
       round(v3h, v3l, read32(bytes, offset + 20), read32(bytes, offset + 16));
-      v3h = reg[0];
-      v3l = reg[1];
+      v3h = reg[0] as number;
+      v3l = reg[1] as number;
       round(v4h, v4l, read32(bytes, offset + 28), read32(bytes, offset + 24));
-      v4h = reg[0];
-      v4l = reg[1];
+      v4h = reg[0] as number;
+      v4l = reg[1] as number;
       offset += 32;
     }
     rotl(v1h, v1l, 1);
-    let sh = reg[0];
-    let sl = reg[1];
+    let sh = reg[0] as number;
+    let sl = reg[1] as number;
     rotl(v2h, v2l, 7);
-    add(sh, sl, reg[0], reg[1]);
-    sh = reg[0];
-    sl = reg[1];
+    add(sh, sl, reg[0] as number, reg[1] as number);
+    sh = reg[0] as number;
+    sl = reg[1] as number;
     rotl(v3h, v3l, 12);
-    add(sh, sl, reg[0], reg[1]);
-    sh = reg[0];
-    sl = reg[1];
+    add(sh, sl, reg[0] as number, reg[1] as number);
+    sh = reg[0] as number;
+    sl = reg[1] as number;
     rotl(v4h, v4l, 18);
-    add(sh, sl, reg[0], reg[1]);
-    mergeRound(reg[0], reg[1], v1h, v1l);
-    mergeRound(reg[0], reg[1], v2h, v2l);
-    mergeRound(reg[0], reg[1], v3h, v3l);
-    mergeRound(reg[0], reg[1], v4h, v4l);
-    hh = reg[0];
-    hl = reg[1];
+    add(sh, sl, reg[0] as number, reg[1] as number);
+    mergeRound(reg[0] as number, reg[1] as number, v1h, v1l);
+    mergeRound(reg[0] as number, reg[1] as number, v2h, v2l);
+    mergeRound(reg[0] as number, reg[1] as number, v3h, v3l);
+    mergeRound(reg[0] as number, reg[1] as number, v4h, v4l);
+    hh = reg[0] as number;
+    hl = reg[1] as number;
   } else {
     hh = P5H;
     hl = P5L;
   }
   add(hh, hl, Math.floor(length / 0x100000000), length >>> 0);
-  hh = reg[0];
-  hl = reg[1];
+  hh = reg[0] as number;
+  hl = reg[1] as number;
   while (offset + 8 <= length) {
     round(0, 0, read32(bytes, offset + 4), read32(bytes, offset));
     // h = rotl(h ^ k, 27) * P1 + P4
-    rotl((hh ^ reg[0]) >>> 0, (hl ^ reg[1]) >>> 0, 27);
-    mul(reg[0], reg[1], P1H, P1L);
-    add(reg[0], reg[1], P4H, P4L);
-    hh = reg[0];
-    hl = reg[1];
+    rotl((hh ^ (reg[0] as number)) >>> 0, (hl ^ (reg[1] as number)) >>> 0, 27);
+    mul(reg[0] as number, reg[1] as number, P1H, P1L);
+    add(reg[0] as number, reg[1] as number, P4H, P4L);
+    hh = reg[0] as number;
+    hl = reg[1] as number;
     offset += 8;
   }
   if (offset + 4 <= length) {
     // h = rotl(h ^ (k32 * P1), 23) * P2 + P3
     mul(0, read32(bytes, offset), P1H, P1L);
-    rotl((hh ^ reg[0]) >>> 0, (hl ^ reg[1]) >>> 0, 23);
-    mul(reg[0], reg[1], P2H, P2L);
-    add(reg[0], reg[1], P3H, P3L);
-    hh = reg[0];
-    hl = reg[1];
+    rotl((hh ^ (reg[0] as number)) >>> 0, (hl ^ (reg[1] as number)) >>> 0, 23);
+    mul(reg[0] as number, reg[1] as number, P2H, P2L);
+    add(reg[0] as number, reg[1] as number, P3H, P3L);
+    hh = reg[0] as number;
+    hl = reg[1] as number;
     offset += 4;
   }
   while (offset < length) {
     // h = rotl(h ^ (byte * P5), 11) * P1
     mul(0, bytes[offset] as number, P5H, P5L);
-    rotl((hh ^ reg[0]) >>> 0, (hl ^ reg[1]) >>> 0, 11);
-    mul(reg[0], reg[1], P1H, P1L);
-    hh = reg[0];
-    hl = reg[1];
+    rotl((hh ^ (reg[0] as number)) >>> 0, (hl ^ (reg[1] as number)) >>> 0, 11);
+    mul(reg[0] as number, reg[1] as number, P1H, P1L);
+    hh = reg[0] as number;
+    hl = reg[1] as number;
     offset++;
   }
   // Avalanche: h ^= h >> 33; h *= P2; h ^= h >> 29; h *= P3; h ^= h >> 32.
   hl = (hl ^ (hh >>> 1)) >>> 0;
   mul(hh, hl, P2H, P2L);
-  hh = reg[0];
-  hl = (reg[1] ^ ((reg[1] >>> 29) | (reg[0] << 3))) >>> 0;
+  hh = reg[0] as number;
+  hl = ((reg[1] as number) ^ (((reg[1] as number) >>> 29) | ((reg[0] as number) << 3))) >>> 0;
   hh = (hh ^ (hh >>> 29)) >>> 0;
   mul(hh, hl, P3H, P3L);
-  hh = reg[0];
-  hl = (reg[1] ^ reg[0]) >>> 0;
+  hh = reg[0] as number;
+  hl = ((reg[1] as number) ^ (reg[0] as number)) >>> 0;
   return (BigInt(hh) << 32n) | BigInt(hl);
 }
