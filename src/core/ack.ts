@@ -66,7 +66,7 @@ export class Ack {
   }
 
   /** Calls `listener` once the ack settles (at once, if it already has). */
-  onSettle(listener: Listener): void {
+  onSettle(listener: (outcome: AckOutcome) => void): void {
     if (this.outcome !== undefined) {
       notify(listener, this.outcome);
       return;
