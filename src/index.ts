@@ -107,10 +107,17 @@ export {
   type ExpositionSample,
   type ExpositionType,
   encodeExpositionText,
+  expositionFamilyOf,
+  expositionSampleOrder,
+  isStaleMarker,
+  isValidLabelName,
+  isValidMetricName,
+  toExpositionFamilies,
+  toExpositionType,
 } from './protocols/exposition-text.js';
 // Sinks
 export { type ConsoleSinkOptions, consoleSink } from './sinks/console-sink.js';
-export { type ExpositionAddress, type ExpositionOptions, exposition } from './sinks/exposition.js';
+export { type ExpositionAddress, type ExpositionOptions, exposition } from './sinks/exposition/index.js';
 export { type FileSinkOptions, fileSink } from './sinks/file-sink.js';
 // Sources
 export { type HostMetricsCollector, type HostMetricsOptions, hostMetrics } from './sources/host-metrics.js';

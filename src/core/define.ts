@@ -166,8 +166,12 @@ export interface SinkSpec<I extends SignalKind> {
 
 /** What a sink's implementation uses: the component context plus settling a batch. */
 export interface SinkContext extends ComponentContext {
-  /** Settles the batch's ack with `outcome`, counts it, and returns the delivery to emit. */
-  settle(batch: Batch<SignalKind>, outcome: AckOutcome): Delivery;
+  /**
+   * Settles the batch's ack with `outcome`, counts it, and returns the delivery to emit.
+   * `droppedItems` says how many of its items the sink dropped itself (and already counted
+   * with `dropped`), so they are not also counted as sent.
+   */
+  settle(batch: Batch<SignalKind>, outcome: AckOutcome, droppedItems?: number): Delivery;
 }
 
 /**
@@ -182,9 +186,9 @@ export function defineSink<I extends SignalKind>(
   const input: readonly I[] = typeof spec.input === 'string' ? [spec.input] : spec.input;
   const runtime = new ComponentRuntime({ type: spec.type, id: spec.id, role: 'sink', input });
   const context: SinkContext = Object.assign(contextOf(runtime), {
-    settle(batch: Batch<SignalKind>, outcome: AckOutcome): Delivery {
+    settle(batch: Batch<SignalKind>, outcome: AckOutcome, droppedItems = 0): Delivery {
       const count = batch.items.length;
-      if (outcome.status === 'delivered') runtime.sent(count);
+      if (outcome.status === 'delivered') runtime.sent(count - droppedItems);
       else if (outcome.status === 'dropped') runtime.dropped(count, outcome.reason);
       else runtime.error('sending', outcome.error);
       batch.ack.settle(outcome);

@@ -34,7 +34,15 @@ import { COLLECTOR_NAMES, createCollectors } from './host-metrics/collectors.js'
  * - `time`: `node_time_seconds`.
  * - `uname`: `node_uname_info{sysname,release,version,machine,nodename,domainname}`.
  */
-export type HostMetricsCollector = 'cpu' | 'filesystem' | 'loadavg' | 'meminfo' | 'netdev' | 'stat' | 'time' | 'uname';
+export type HostMetricsCollector =
+  | 'cpu'
+  | 'filesystem'
+  | 'loadavg'
+  | 'meminfo'
+  | 'netdev'
+  | 'stat'
+  | 'time'
+  | 'uname';
 
 /** Options of {@link hostMetrics}. */
 export interface HostMetricsOptions {

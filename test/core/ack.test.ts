@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Ack } from '../../src/core/ack.js';
 
 describe('Ack', () => {
@@ -54,7 +54,8 @@ describe('Ack', () => {
     expect(acks.map((a) => a.result)).toEqual(acks.map(() => ({ status: 'dropped', reason: 'queue_full' })));
   });
 
-  it('a listener that throws does not stop the others', () => {
+  it('a listener that throws does not stop the others, and is reported as a warning', () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     const ack = new Ack();
     const seen: string[] = [];
     ack.onSettle(() => {
@@ -63,5 +64,7 @@ describe('Ack', () => {
     ack.onSettle((o) => seen.push(o.status));
     ack.delivered();
     expect(seen).toEqual(['delivered']);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('listener bug'), 'RivuletAckWarning');
+    warn.mockRestore();
   });
 });
