@@ -2,8 +2,10 @@
  * The runner: subscribes pipelines, reports readiness and health, drains gracefully on SIGTERM
  * and SIGINT within a deadline, and fails loudly, naming the component, when a pipeline dies.
  */
+import client, { type Registry } from 'prom-client';
 import type { Observable, Subscription } from 'rxjs';
 import type { ComponentInfo, ComponentRuntime } from './component.js';
+import { exposeComponentMetrics } from './component-metrics.js';
 import { ConfigError, RivuletError, toError } from './errors.js';
 import { collectGraph, type GraphEdge } from './graph.js';
 import { type Duration, durationOption } from './units.js';
@@ -26,6 +28,12 @@ export interface RunOptions {
   readonly exitProcess?: boolean;
   /** Where the runner writes its few lines (drain started, failures). @defaultValue `console.error` */
   readonly log?: (line: string) => void;
+  /**
+   * The prom-client registry that gets the `rivulet_component_*` metrics (received, sent,
+   * dropped by reason, errors by stage, healthy) of every component in the run; `false` for none.
+   * @defaultValue prom-client's global registry, which `selfMetrics` reads by default
+   */
+  readonly metricsRegistry?: Registry | false;
 }
 
 /** A pipeline that failed, and the component it failed in. */
@@ -110,6 +118,10 @@ export function run(pipelines: Pipelines, options: RunOptions = {}): RunningPipe
     edges: () => graph.edges,
   };
 
+  const metricsRegistry = options.metricsRegistry ?? client.register;
+  const unexpose =
+    metricsRegistry === false ? () => undefined : exposeComponentMetrics(metricsRegistry, graph.components);
+
   const failures: PipelineFailure[] = [];
   const subscriptions = new Map<string, Subscription>();
   const remaining = new Set(named.map(([name]) => name));
@@ -142,6 +154,7 @@ export function run(pipelines: Pipelines, options: RunOptions = {}): RunningPipe
     if (remaining.size > 0) return;
     if (deadline !== undefined) clearTimeout(deadline);
     removeSignalHandlers();
+    unexpose();
     finish({ ok: failures.length === 0 && drained, drained, failures });
   };
 
