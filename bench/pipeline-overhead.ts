@@ -5,6 +5,7 @@
  */
 
 import {
+  type Batch,
   createBatch,
   defineSink,
   defineSource,
@@ -13,7 +14,7 @@ import {
   type MetricSample,
   withItems,
 } from 'rivulet';
-import { from, lastValueFrom, map } from 'rxjs';
+import { lastValueFrom, map, range } from 'rxjs';
 import { type BenchRow, measure } from './harness.js';
 
 const BENCH = 'pipeline-overhead';
@@ -54,16 +55,16 @@ function rivuletPipeline(batchSize: number, batches: number): () => Promise<void
 
 function plainRxjsPipeline(batchSize: number, batches: number): () => Promise<void> {
   const batchItems = items(batchSize);
+  const pass = map((batch: Batch<'metrics'>) =>
+    withItems(
+      batch,
+      batch.items.map((s) => s),
+    ),
+  );
   return async () => {
-    const all = Array.from({ length: batches }, () => createBatch('metrics', batchItems));
-    const pass = map((batch: ReturnType<typeof createBatch<'metrics'>>) =>
-      withItems(
-        batch,
-        batch.items.map((s) => s),
-      ),
-    );
     await lastValueFrom(
-      from(all).pipe(
+      range(0, batches).pipe(
+        map(() => createBatch('metrics', batchItems)),
         pass,
         pass,
         pass,
