@@ -29,6 +29,12 @@ export interface SourceContext<K extends SignalKind> extends ComponentContext {
    * the batch's ack once emitted. Empty item lists are not emitted.
    */
   emit(items: readonly ItemOf<K>[], ack?: Ack): Promise<Ack>;
+  /**
+   * Emits items as one batch only if a slot in the in-flight window is free now, returning its
+   * ack; returns `undefined` (emitting nothing) when the window is full or the stream has ended.
+   * Receivers use it to answer "busy" (429/503) instead of queueing.
+   */
+  tryEmit(items: readonly ItemOf<K>[], ack?: Ack): Ack | undefined;
   /** Aborted when the source is asked to stop (a drain) or unsubscribed. */
   readonly signal: AbortSignal;
   /** The in-flight window bounding unacknowledged batches of this subscription. */
@@ -62,6 +68,13 @@ export function defineSource<K extends SignalKind>(
     const controller = new AbortController();
     const window = new InFlightWindow(maxInFlight);
     const unregister = runtime.onStop(() => controller.abort());
+    /** Emits a batch whose window slot is already taken. */
+    const send = (items: readonly ItemOf<K>[], ack: Ack): void => {
+      window.track(ack);
+      runtime.sent(items.length);
+      if (runtime.tapping) runtime.tapItems('out', spec.kind, items);
+      subscriber.next({ kind: spec.kind, items, ack });
+    };
     const context: SourceContext<K> = Object.assign(contextOf(runtime), {
       signal: controller.signal,
       window,
@@ -77,10 +90,17 @@ export function defineSource<K extends SignalKind>(
           runtime.dropped(items.length, 'unsubscribed');
           return ack;
         }
-        window.track(ack);
-        runtime.sent(items.length);
-        if (runtime.tapping) runtime.tapItems('out', spec.kind, items);
-        subscriber.next({ kind: spec.kind, items, ack });
+        send(items, ack);
+        return ack;
+      },
+      tryEmit(items: readonly ItemOf<K>[], ack: Ack = new Ack()): Ack | undefined {
+        if (subscriber.closed || !window.tryAcquire()) return undefined;
+        if (items.length === 0) {
+          window.release();
+          ack.dropped('empty');
+          return ack;
+        }
+        send(items, ack);
         return ack;
       },
     });

@@ -215,3 +215,26 @@ describe('defineSource, defineTransform, defineSink', () => {
     expect(subscription.closed).toBe(true);
   });
 });
+
+describe('tryEmit', () => {
+  it('emits only while the window has room, and never waits', async () => {
+    let context: import('../../src/core/define.js').SourceContext<'metrics'> | undefined;
+    const source = defineSource({ type: 'receiver', kind: 'metrics', maxInFlight: 2 }, (ctx) => {
+      context = ctx;
+      return new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+    });
+    const seen: Batch<'metrics'>[] = [];
+    const subscription = source.subscribe((b) => seen.push(b));
+    await new Promise((r) => setTimeout(r, 1));
+    if (context === undefined) throw new Error('producer did not start');
+    const first = context.tryEmit([sample(1)]);
+    const second = context.tryEmit([sample(2)]);
+    expect(context.tryEmit([sample(3)])).toBeUndefined();
+    expect(seen).toHaveLength(2);
+    first?.delivered();
+    expect(context.tryEmit([sample(4)])).toBeDefined();
+    second?.delivered();
+    subscription.unsubscribe();
+    expect(context.tryEmit([sample(5)])).toBeUndefined();
+  });
+});
