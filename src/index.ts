@@ -99,6 +99,7 @@ export {
   type SpanStatus,
 } from './core/signals.js';
 // Durations, sizes, errors
+export { isStaleMarker, STALE_NAN } from './core/stale-marker.js';
 export { type ByteSize, type Duration, parseByteSize, parseDuration } from './core/units.js';
 // Wire formats
 export {
@@ -109,7 +110,6 @@ export {
   encodeExpositionText,
   expositionFamilyOf,
   expositionSampleOrder,
-  isStaleMarker,
   isValidLabelName,
   isValidMetricName,
   toExpositionFamilies,

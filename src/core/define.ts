@@ -188,8 +188,8 @@ export interface SinkSpec<I extends SignalKind> {
 export interface SinkContext extends ComponentContext {
   /**
    * Settles the batch's ack with `outcome`, counts it, and returns the delivery to emit.
-   * `droppedItems` says how many of its items the sink dropped itself (and already counted
-   * with `dropped`), so they are not also counted as sent.
+   * `droppedItems` says how many of its items the sink already counted with `dropped`; they are
+   * counted neither as sent nor again as dropped.
    */
   settle(batch: Batch<SignalKind>, outcome: AckOutcome, droppedItems?: number): Delivery;
 }
@@ -209,7 +209,7 @@ export function defineSink<I extends SignalKind>(
     settle(batch: Batch<SignalKind>, outcome: AckOutcome, droppedItems = 0): Delivery {
       const count = batch.items.length;
       if (outcome.status === 'delivered') runtime.sent(count - droppedItems);
-      else if (outcome.status === 'dropped') runtime.dropped(count, outcome.reason);
+      else if (outcome.status === 'dropped') runtime.dropped(count - droppedItems, outcome.reason);
       else runtime.error('sending', outcome.error);
       batch.ack.settle(outcome);
       return { component: runtime.id, kind: batch.kind, items: count, outcome };

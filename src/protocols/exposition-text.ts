@@ -27,8 +27,10 @@
  * // up{job="node"} 1
  * ```
  */
+
 import type { Labels } from '../core/labels.js';
 import type { MetricMetadata, MetricSample, MetricType } from '../core/signals.js';
+import { isStaleMarker } from '../core/stale-marker.js';
 
 /** The metric types of the text format 0.0.4. */
 export type ExpositionType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
@@ -68,7 +70,6 @@ const HELP_SPECIAL_ALL = /[\\\n]/g;
 const LABEL_VALUE_SPECIAL = /[\\"\n]/;
 const LABEL_VALUE_SPECIAL_ALL = /[\\"\n]/g;
 const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '"': '\\"' };
-const staleView = new DataView(new ArrayBuffer(8));
 
 /**
  * Encodes families as one text exposition, ending with a newline (or empty, when no family has
@@ -394,13 +395,6 @@ export function isValidMetricName(name: string): boolean {
 /** Whether `name` is a label name the text format 0.0.4 can carry: `[a-zA-Z_][a-zA-Z0-9_]*`. */
 export function isValidLabelName(name: string): boolean {
   return LABEL_NAME.test(name);
-}
-
-/** Whether `value` is Prometheus's staleness marker, the NaN with bits `0x7ff0000000000002`. */
-export function isStaleMarker(value: number): boolean {
-  if (!Number.isNaN(value)) return false;
-  staleView.setFloat64(0, value);
-  return staleView.getUint32(0) === 0x7ff00000 && staleView.getUint32(4) === 2;
 }
 
 function escapeChar(char: string): string {

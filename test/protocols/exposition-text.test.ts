@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Labels } from '../../src/core/labels.js';
 import type { MetricMetadata, MetricSample } from '../../src/core/signals.js';
+import { isStaleMarker } from '../../src/core/stale-marker.js';
 import {
   type ExpositionFamily,
   ExpositionWriter,
@@ -12,7 +13,6 @@ import {
   expositionFamilyOf,
   expositionSampleOrder,
   formatExpositionValue,
-  isStaleMarker,
   isValidLabelName,
   isValidMetricName,
   toExpositionFamilies,

@@ -4,6 +4,7 @@
  */
 import type { Labels } from '../../core/labels.js';
 import type { MetricMetadata, MetricSample } from '../../core/signals.js';
+import { isStaleMarker } from '../../core/stale-marker.js';
 import {
   type ExpositionType,
   ExpositionWriter,
@@ -11,7 +12,6 @@ import {
   encodeSeriesName,
   expositionFamilyOf,
   expositionSampleOrder,
-  isStaleMarker,
   isValidLabelName,
   isValidMetricName,
 } from '../../protocols/exposition-text.js';
