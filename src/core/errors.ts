@@ -43,6 +43,8 @@ export class RivuletError extends Error {
 export class ConfigError extends RivuletError {
   /** The option path that is wrong, such as `interval` or `rules[2].regex`. */
   readonly option: string;
+  /** What is wrong with it and what would be valid, without the component and option. */
+  readonly problem: string;
 
   constructor(
     component: string,
@@ -53,6 +55,7 @@ export class ConfigError extends RivuletError {
     super('config', `${component}: option '${option}' ${problem}`, { component, cause: options.cause });
     this.name = 'ConfigError';
     this.option = option;
+    this.problem = problem;
   }
 }
 

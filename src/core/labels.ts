@@ -152,7 +152,8 @@ export class Labels implements Iterable<readonly [string, string]> {
 
   /** A string that is equal for equal label sets, for use as a `Map` key. */
   key(): string {
-    if (this.cachedKey === undefined) this.cachedKey = this.pairs.join('\xff');
+    // JSON keeps names and values apart whatever characters they hold; a plain join would not.
+    if (this.cachedKey === undefined) this.cachedKey = JSON.stringify(this.pairs);
     return this.cachedKey;
   }
 

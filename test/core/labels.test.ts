@@ -28,6 +28,13 @@ describe('Labels', () => {
     expect(Labels.from({ a: '1' }).compare(a)).toBeLessThan(0);
   });
 
+  it('gives different keys to different sets, whatever characters their text holds', () => {
+    const joined = Labels.from({ a: 'x\xffb\xffy' });
+    const split = Labels.from({ a: 'x', b: 'y' });
+    expect(joined.key()).not.toBe(split.key());
+    expect(joined.equals(split)).toBe(false);
+  });
+
   it('edits through a builder without touching the original', () => {
     const base = Labels.from({ a: '1', b: '2' });
     const edited = base.builder().set('c', '3').delete('a').set('b', '20').build();
