@@ -13,6 +13,8 @@ export interface BenchRow {
   /** Units per second at the median. */
   readonly unitsPerSecond: number;
   readonly runs: number;
+  /** Anything else the row should say, such as peak memory. */
+  readonly note?: string;
 }
 
 /**

@@ -11,8 +11,19 @@ import { cpus, totalmem } from 'node:os';
 import type { BenchRow } from './harness.js';
 import { run as labelsHash } from './labels-hash.js';
 import { run as pipelineOverhead } from './pipeline-overhead.js';
+import { run as promTextParse } from './prom-text-parse.js';
+import { run as relabel } from './relabel.js';
+import { run as remoteWriteEncode } from './remote-write-encode.js';
+import { run as scrapeVsAgent } from './scrape-vs-prometheus-agent.js';
 
-const benches: readonly (() => Promise<BenchRow[]>)[] = [pipelineOverhead, labelsHash];
+const benches: readonly (() => Promise<BenchRow[]>)[] = [
+  pipelineOverhead,
+  labelsHash,
+  promTextParse,
+  relabel,
+  remoteWriteEncode,
+  scrapeVsAgent,
+];
 
 const rows: BenchRow[] = [];
 for (const bench of benches) rows.push(...(await bench()));
@@ -40,10 +51,13 @@ if (args.has('--write')) {
 }
 
 function table(all: readonly BenchRow[]): string {
-  const lines = ['| benchmark | case | ns per unit | units per second |', '| --- | --- | ---: | ---: |'];
+  const lines = [
+    '| benchmark | case | ns per unit | units per second | notes |',
+    '| --- | --- | ---: | ---: | --- |',
+  ];
   for (const row of all) {
     lines.push(
-      `| ${row.bench} | ${row.case} | ${row.nsPerUnit.toFixed(1)} ns/${row.unit} | ${Math.round(row.unitsPerSecond).toLocaleString('en-US')} |`,
+      `| ${row.bench} | ${row.case} | ${row.nsPerUnit.toFixed(1)} ns/${row.unit} | ${Math.round(row.unitsPerSecond).toLocaleString('en-US')} | ${row.note ?? ''} |`,
     );
   }
   return lines.join('\n');

@@ -115,10 +115,60 @@ export {
   toExpositionFamilies,
   toExpositionType,
 } from './protocols/exposition-text.js';
+export {
+  type PromTextFormat,
+  PromTextParseError,
+  type PromTextVisitor,
+  parsePromText,
+  parsePromTextToSamples,
+  parseSeriesLabels,
+  promTextFormat,
+} from './protocols/prom-text/index.js';
+export {
+  type DecodedSeries,
+  type DecodedWriteRequest,
+  decodeWriteRequest,
+  encodeWriteRequest,
+  type LabelProblem,
+  REMOTE_WRITE_CONTENT_TYPE,
+  REMOTE_WRITE_VERSION,
+  RemoteWriteDecodeError,
+  snappyCompress,
+  snappyDeclaredLength,
+  snappyUncompress,
+  type WriteHistogram,
+  type WriteSample,
+  type WriteSeries,
+} from './protocols/remote-write/index.js';
 // Sinks
 export { type ConsoleSinkOptions, consoleSink } from './sinks/console-sink.js';
 export { type ExpositionAddress, type ExpositionOptions, exposition } from './sinks/exposition/index.js';
 export { type FileSinkOptions, fileSink } from './sinks/file-sink.js';
+export {
+  type QueueOptions,
+  type RemoteWriteOptions,
+  remoteWrite,
+  type TlsOptions,
+} from './sinks/remote-write/index.js';
 // Sources
 export { type HostMetricsCollector, type HostMetricsOptions, hostMetrics } from './sources/host-metrics.js';
+export {
+  type RemoteWriteReceiverOptions,
+  remoteWriteReceiver,
+} from './sources/remote-write-receiver/index.js';
+export { type ScrapeOptions, scrape, type Target } from './sources/scrape/index.js';
 export { type SelfMetricsOptions, selfMetrics } from './sources/self-metrics.js';
+// Transforms
+export {
+  compileRelabelRules,
+  DEFAULT_MAX_CACHE_SIZE,
+  MAX_BATCHES_WAITING_FOR_RULES,
+  RELABEL_ACTIONS,
+  type RelabelAction,
+  type RelabelOptions,
+  type RelabelProgram,
+  type RelabelProgramOptions,
+  type RelabelRule,
+  type RelabelRulesInput,
+  relabel,
+} from './transforms/relabel/index.js';

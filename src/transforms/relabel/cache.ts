@@ -8,8 +8,6 @@ interface Entry {
   readonly key: string;
   readonly input: Labels;
   readonly output: Labels | undefined;
-  /** No name or value of `input` holds the key separator, so its key splits back unambiguously. */
-  readonly plain: boolean;
   /** The next older entry. */
   older: Entry | undefined;
   /** The next newer entry. */
@@ -39,7 +37,7 @@ export class ResultCache {
    */
   get(input: Labels): Labels | null | undefined {
     const entry = this.entries.get(input.key());
-    if (entry === undefined || !sameInput(entry, input)) return undefined;
+    if (entry === undefined) return undefined;
     if (entry !== this.newest) {
       this.unlink(entry);
       this.push(entry);
@@ -60,8 +58,7 @@ export class ResultCache {
       this.entries.delete(this.oldest.key);
       this.unlink(this.oldest);
     }
-    const plain = separators(key) === input.size * 2 - 1;
-    const entry: Entry = { key, input, output, plain, older: undefined, newer: undefined };
+    const entry: Entry = { key, input, output, older: undefined, newer: undefined };
     this.entries.set(key, entry);
     this.push(entry);
   }
@@ -87,23 +84,4 @@ export class ResultCache {
     else this.newest.newer = entry;
     this.newest = entry;
   }
-}
-
-/**
- * Whether `input` is the entry's input, given that their keys are equal. `Labels.key()` joins
- * names and values with U+00FF, which label text may contain, so different sets can share a
- * key. When the entry's own text holds no U+00FF, its key has exactly `2 * size - 1`
- * separators, and a set with the same key and size must split at the same places: equal. Only
- * otherwise are the labels compared.
- */
-function sameInput(entry: Entry, input: Labels): boolean {
-  if (entry.input === input) return true;
-  if (entry.plain && entry.input.size === input.size) return true;
-  return entry.input.equals(input);
-}
-
-function separators(key: string): number {
-  let count = 0;
-  for (let at = key.indexOf('\xff'); at >= 0; at = key.indexOf('\xff', at + 1)) count++;
-  return count;
 }

@@ -1,0 +1,218 @@
+/**
+ * The remote write 1.0 encoder: `prometheus.WriteRequest` as protobuf, written by hand in two
+ * passes. The first measures every length-delimited message, the second writes into a buffer of
+ * exactly that size, so nothing is copied or grown. Strings are first taken for ASCII (label
+ * text almost always is), which makes a UTF-16 unit one byte and spares measuring them; the first
+ * string that is not makes the encoder start again measuring each in UTF-8. Field order and
+ * encoding follow `prompb/remote.proto` and `prompb/types.proto`; fields holding their default
+ * value are left out, as Go's encoder does, except that a `-0` value is kept bit-exact.
+ */
+import type { MetricMetadata } from '../../core/signals.js';
+import { isStaleMarker } from '../../core/stale-marker.js';
+import { encodeExemplar, encodeHistogram, encodeMetadata } from './encode-extras.js';
+import { int64High, int64Low, utf8Size, varint32Size, varint64Size } from './proto-writer.js';
+import type { WriteSeries } from './types.js';
+
+const encoder = new TextEncoder();
+/** The size of each series' message, measured by the first pass. */
+let seriesSizes: Int32Array = new Int32Array(4096);
+
+/**
+ * Encodes a remote write 1.0 `WriteRequest`: one `TimeSeries` per entry of `series`, in order,
+ * then one `MetricMetadata` per entry of `metadata`. Labels are written in their (sorted) order;
+ * labels with an empty value are left out. Native histograms with `positiveCounts` or
+ * `negativeCounts` are written as float histograms, the others as integer histograms. The result
+ * still needs snappy compression ({@link snappyCompress}) before it is sent.
+ *
+ * @example
+ * ```ts
+ * const body = snappyCompress(
+ *   encodeWriteRequest([
+ *     { labels: Labels.from({ __name__: 'up', job: 'node' }), samples: [{ value: 1, timestampMs: Date.now() }] },
+ *   ]),
+ * );
+ * ```
+ */
+export function encodeWriteRequest(
+  series: readonly WriteSeries[],
+  metadata: readonly MetricMetadata[] = [],
+): Uint8Array {
+  return encode(series, metadata, false) ?? (encode(series, metadata, true) as Uint8Array);
+}
+
+/**
+ * One attempt. Without `exact`, strings are taken for ASCII, and the attempt gives up (returning
+ * `undefined`) at the first one that is not.
+ */
+function encode(
+  series: readonly WriteSeries[],
+  metadata: readonly MetricMetadata[],
+  exact: boolean,
+): Uint8Array | undefined {
+  if (seriesSizes.length < series.length) {
+    seriesSizes = new Int32Array(Math.max(series.length, seriesSizes.length * 2));
+  }
+  const sizes = seriesSizes;
+  const extras: Uint8Array[] = [];
+  let total = 0;
+  for (let s = 0; s < series.length; s++) {
+    const entry = series[s] as WriteSeries;
+    const pairs = entry.labels.rawPairs();
+    let size = 0;
+    for (let i = 0; i < pairs.length; i += 2) {
+      const name = pairs[i] as string;
+      const value = pairs[i + 1] as string;
+      if (value === '') continue;
+      const nameSize = exact ? utf8Size(name) : name.length;
+      const valueSize = exact ? utf8Size(value) : value.length;
+      const labelSize = 2 + varint32Size(nameSize) + nameSize + varint32Size(valueSize) + valueSize;
+      size += 1 + varint32Size(labelSize) + labelSize;
+    }
+    const samples = entry.samples;
+    for (let i = 0; i < samples.length; i++) {
+      const sample = samples[i] as WriteSeries['samples'][number];
+      size += 2 + sampleSize(sample.value, sample.timestampMs);
+    }
+    if (entry.exemplars !== undefined) {
+      for (const exemplar of entry.exemplars) size += keep(extras, encodeExemplar(exemplar));
+    }
+    if (entry.histograms !== undefined) {
+      for (const { histogram, timestampMs } of entry.histograms) {
+        size += keep(extras, encodeHistogram(histogram, timestampMs));
+      }
+    }
+    sizes[s] = size;
+    total += 1 + varint32Size(size) + size;
+  }
+  for (const family of metadata) total += keep(extras, encodeMetadata(family));
+
+  // Every byte is written below, so the buffer need not be zeroed first.
+  const bytes = new Uint8Array(Buffer.allocUnsafeSlow(total).buffer, 0, total);
+  const view = new DataView(bytes.buffer, 0, total);
+  let pos = 0;
+  let x = 0;
+  for (let s = 0; s < series.length; s++) {
+    const entry = series[s] as WriteSeries;
+    bytes[pos++] = 0x0a;
+    pos = putVarint(bytes, pos, sizes[s] as number);
+    const pairs = entry.labels.rawPairs();
+    for (let i = 0; i < pairs.length; i += 2) {
+      const name = pairs[i] as string;
+      const value = pairs[i + 1] as string;
+      if (value === '') continue;
+      const nameSize = exact ? utf8Size(name) : name.length;
+      const valueSize = exact ? utf8Size(value) : value.length;
+      bytes[pos++] = 0x0a;
+      pos = putVarint(
+        bytes,
+        pos,
+        2 + varint32Size(nameSize) + nameSize + varint32Size(valueSize) + valueSize,
+      );
+      bytes[pos++] = 0x0a;
+      pos = putVarint(bytes, pos, nameSize);
+      pos = exact ? putUtf8(bytes, pos, name, nameSize) : putAscii(bytes, pos, name);
+      if (pos < 0) return undefined;
+      bytes[pos++] = 0x12;
+      pos = putVarint(bytes, pos, valueSize);
+      pos = exact ? putUtf8(bytes, pos, value, valueSize) : putAscii(bytes, pos, value);
+      if (pos < 0) return undefined;
+    }
+    const samples = entry.samples;
+    for (let i = 0; i < samples.length; i++) {
+      const sample = samples[i] as WriteSeries['samples'][number];
+      const value = sample.value;
+      const low = int64Low(sample.timestampMs);
+      const high = int64High(sample.timestampMs);
+      const writeValue = value !== 0 || 1 / value < 0;
+      const hasTime = (low | high) !== 0;
+      bytes[pos++] = 0x12;
+      bytes[pos++] = (writeValue ? 9 : 0) + (hasTime ? 1 + varint64Size(low, high) : 0);
+      if (writeValue) {
+        bytes[pos++] = 0x09;
+        if (Number.isNaN(value) && isStaleMarker(value)) {
+          view.setUint32(pos, 0x00000002, true);
+          view.setUint32(pos + 4, 0x7ff00000, true);
+        } else {
+          view.setFloat64(pos, value, true);
+        }
+        pos += 8;
+      }
+      if (hasTime) {
+        bytes[pos++] = 0x10;
+        pos = putVarint64(bytes, pos, low, high);
+      }
+    }
+    const exemplarCount = entry.exemplars?.length ?? 0;
+    const extraCount = exemplarCount + (entry.histograms?.length ?? 0);
+    for (let i = 0; i < extraCount; i++)
+      pos = putField(bytes, pos, i < exemplarCount ? 0x1a : 0x22, extras[x++]);
+  }
+  for (let i = 0; i < metadata.length; i++) pos = putField(bytes, pos, 0x1a, extras[x++]);
+  if (pos !== total) throw new Error(`remote write encoder wrote ${pos} bytes, measured ${total}`);
+  return bytes;
+}
+
+/** The bytes of a `Sample` message (at most 20, so its length is one byte). */
+function sampleSize(value: number, timestampMs: number): number {
+  const low = int64Low(timestampMs);
+  const high = int64High(timestampMs);
+  return (value !== 0 || 1 / value < 0 ? 9 : 0) + ((low | high) !== 0 ? 1 + varint64Size(low, high) : 0);
+}
+
+/** Keeps a pre-encoded message and returns the bytes it takes as a length-delimited field. */
+function keep(extras: Uint8Array[], message: Uint8Array): number {
+  extras.push(message);
+  return 1 + varint32Size(message.length) + message.length;
+}
+
+function putField(bytes: Uint8Array, at: number, tag: number, message: Uint8Array | undefined): number {
+  if (message === undefined) throw new Error('remote write encoder lost a message');
+  bytes[at] = tag;
+  const pos = putVarint(bytes, at + 1, message.length);
+  bytes.set(message, pos);
+  return pos + message.length;
+}
+
+function putVarint(bytes: Uint8Array, at: number, value: number): number {
+  let pos = at;
+  let v = value >>> 0;
+  while (v > 127) {
+    bytes[pos++] = (v & 127) | 128;
+    v >>>= 7;
+  }
+  bytes[pos++] = v;
+  return pos;
+}
+
+function putVarint64(bytes: Uint8Array, at: number, low: number, high: number): number {
+  let pos = at;
+  let lo = low;
+  let hi = high;
+  while (hi !== 0) {
+    bytes[pos++] = (lo & 127) | 128;
+    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+    hi >>>= 7;
+  }
+  while (lo > 127) {
+    bytes[pos++] = (lo & 127) | 128;
+    lo >>>= 7;
+  }
+  bytes[pos++] = lo;
+  return pos;
+}
+
+/** Writes an ASCII string; returns -1 (having written part of it) when it is not ASCII. */
+function putAscii(bytes: Uint8Array, at: number, text: string): number {
+  let pos = at;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return -1;
+    bytes[pos++] = code;
+  }
+  return pos;
+}
+
+function putUtf8(bytes: Uint8Array, at: number, text: string, size: number): number {
+  encoder.encodeInto(text, bytes.subarray(at, at + size));
+  return at + size;
+}

@@ -1,0 +1,174 @@
+/**
+ * Protobuf writing helpers: varint sizes, int64 halves, UTF-8 sizes, and a small writer (varints
+ * of 32 and 64 bits, zig-zag, little-endian doubles, strings) into a buffer that grows, for the
+ * messages the request encoder writes apart.
+ */
+
+import { isStaleMarker } from '../../core/stale-marker.js';
+
+const encoder = new TextEncoder();
+const STALE_HIGH = 0x7ff00000;
+const STALE_LOW = 0x00000002;
+
+/** The bytes a varint of the unsigned 32-bit `value` takes. */
+export function varint32Size(value: number): number {
+  return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
+}
+
+/** The low 32 bits of the int64 `value` (truncated towards zero), as an unsigned number. */
+export function int64Low(value: number): number {
+  return Math.trunc(value) >>> 0;
+}
+
+/** The high 32 bits of the int64 `value` (truncated towards zero), two's complement, unsigned. */
+export function int64High(value: number): number {
+  return Math.floor(Math.trunc(value) / 4294967296) >>> 0;
+}
+
+/** The bytes a varint of the 64-bit value `high:low` takes. */
+export function varint64Size(low: number, high: number): number {
+  const part1 = ((low >>> 28) | (high << 4)) >>> 0;
+  const part2 = high >>> 24;
+  if (part2 !== 0) return part2 < 128 ? 9 : 10;
+  if (part1 !== 0) return part1 < 16384 ? (part1 < 128 ? 5 : 6) : part1 < 2097152 ? 7 : 8;
+  return low < 16384 ? (low < 128 ? 1 : 2) : low < 2097152 ? 3 : 4;
+}
+
+/** The bytes the sint64 (zig-zag) `value` takes as a varint. */
+export function sint64Size(value: number): number {
+  const low = int64Low(value);
+  const high = int64High(value);
+  const mask = high >> 31;
+  return varint64Size(((low << 1) ^ mask) >>> 0, (((high << 1) | (low >>> 31)) ^ mask) >>> 0);
+}
+
+/** The bytes `text` takes in UTF-8, lone surrogates counted as U+FFFD (as `TextEncoder` writes them). */
+export function utf8Size(text: string): number {
+  const length = text.length;
+  let bytes = length;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) {
+      bytes += 1;
+    } else if (code >= 0xd800 && code < 0xdc00 && i + 1 < length) {
+      const next = text.charCodeAt(i + 1);
+      bytes += 2;
+      if (next >= 0xdc00 && next < 0xe000) i++;
+    } else {
+      bytes += 2;
+    }
+  }
+  return bytes;
+}
+
+/** Writes protobuf wire data into a byte buffer that doubles when it fills. */
+export class ProtoWriter {
+  private bytes: Uint8Array;
+  private view: DataView;
+  private pos = 0;
+
+  constructor(initialSize = 256) {
+    this.bytes = new Uint8Array(initialSize);
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  /** The bytes written so far (a view, not a copy). */
+  finish(): Uint8Array {
+    return this.bytes.subarray(0, this.pos);
+  }
+
+  private ensure(count: number): void {
+    if (this.pos + count <= this.bytes.length) return;
+    const next = new Uint8Array(Math.max(this.bytes.length * 2, this.pos + count));
+    next.set(this.bytes.subarray(0, this.pos));
+    this.bytes = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  /** An unsigned 32-bit varint (also a field tag). */
+  uint32(value: number): void {
+    this.ensure(5);
+    const bytes = this.bytes;
+    let v = value >>> 0;
+    while (v > 127) {
+      bytes[this.pos++] = (v & 127) | 128;
+      v >>>= 7;
+    }
+    bytes[this.pos++] = v;
+  }
+
+  /** A 64-bit varint given as its two 32-bit halves. */
+  varint64(low: number, high: number): void {
+    this.ensure(10);
+    const bytes = this.bytes;
+    let lo = low;
+    let hi = high;
+    while (hi !== 0) {
+      bytes[this.pos++] = (lo & 127) | 128;
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+      hi >>>= 7;
+    }
+    while (lo > 127) {
+      bytes[this.pos++] = (lo & 127) | 128;
+      lo >>>= 7;
+    }
+    bytes[this.pos++] = lo;
+  }
+
+  /** An int64 (two's complement varint; negative values take ten bytes). Also uint64 for values ≥ 0. */
+  int64(value: number): void {
+    this.varint64(int64Low(value), int64High(value));
+  }
+
+  /** A zig-zag sint64. */
+  sint64(value: number): void {
+    const low = int64Low(value);
+    const high = int64High(value);
+    const mask = high >> 31;
+    this.varint64(((low << 1) ^ mask) >>> 0, (((high << 1) | (low >>> 31)) ^ mask) >>> 0);
+  }
+
+  /** A zig-zag sint32. */
+  sint32(value: number): void {
+    const v = value | 0;
+    this.uint32(((v << 1) ^ (v >> 31)) >>> 0);
+  }
+
+  /**
+   * A little-endian double. The staleness marker is written as its exact bytes, whatever NaN
+   * the engine would store.
+   */
+  double(value: number): void {
+    this.ensure(8);
+    if (Number.isNaN(value) && isStaleMarker(value)) {
+      this.view.setUint32(this.pos, STALE_LOW, true);
+      this.view.setUint32(this.pos + 4, STALE_HIGH, true);
+      this.pos += 8;
+      return;
+    }
+    this.view.setFloat64(this.pos, value, true);
+    this.pos += 8;
+  }
+
+  /** A string's bytes (without a length), `size` being its {@link utf8Size}. */
+  utf8(text: string, size: number): void {
+    this.ensure(size);
+    const bytes = this.bytes;
+    if (size === text.length && size < 48) {
+      let pos = this.pos;
+      for (let i = 0; i < size; i++) bytes[pos++] = text.charCodeAt(i);
+      this.pos = pos;
+      return;
+    }
+    encoder.encodeInto(text, bytes.subarray(this.pos, this.pos + size));
+    this.pos += size;
+  }
+
+  /** A length-prefixed string. */
+  string(text: string): void {
+    const size = utf8Size(text);
+    this.uint32(size);
+    this.utf8(text, size);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * One remote write POST over node:http(s) with keep-alive, TLS options and a timeout. Node's
+ * own client is used rather than fetch because it takes client certificates and custom CAs
+ * without another dependency.
+ */
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+/** TLS settings for the connection to the endpoint. */
+export interface TlsOptions {
+  /** PEM CA certificates to trust instead of the system's. */
+  readonly ca?: string | Buffer;
+  /** PEM client certificate, for mutual TLS. */
+  readonly cert?: string | Buffer;
+  /** PEM client key, for mutual TLS. */
+  readonly key?: string | Buffer;
+  /** Server name to verify, when it differs from the URL's host. */
+  readonly serverName?: string;
+  /** Skip certificate verification. Never in production. @defaultValue `false` */
+  readonly insecureSkipVerify?: boolean;
+}
+
+/** What came back from one POST. */
+export interface PostResult {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  /** The first 1 KiB of the body, for error messages. */
+  readonly body: string;
+}
+
+/** A keep-alive client for one endpoint. */
+export class PostClient {
+  private readonly url: URL;
+  private readonly agent: HttpAgent;
+
+  constructor(url: URL, tls: TlsOptions | undefined, maxSockets: number) {
+    this.url = url;
+    this.agent =
+      url.protocol === 'https:'
+        ? new HttpsAgent({
+            keepAlive: true,
+            maxSockets,
+            ...(tls?.ca === undefined ? {} : { ca: tls.ca }),
+            ...(tls?.cert === undefined ? {} : { cert: tls.cert }),
+            ...(tls?.key === undefined ? {} : { key: tls.key }),
+            ...(tls?.serverName === undefined ? {} : { servername: tls.serverName }),
+            rejectUnauthorized: !(tls?.insecureSkipVerify ?? false),
+          })
+        : new HttpAgent({ keepAlive: true, maxSockets });
+  }
+
+  /** POSTs `body`; rejects on network errors and on timeout. */
+  post(
+    body: Uint8Array,
+    headers: Readonly<Record<string, string>>,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<PostResult> {
+    const request = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = request(
+        this.url,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: { ...headers, 'Content-Length': String(body.byteLength) },
+          signal,
+          timeout: timeoutMs,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          let kept = 0;
+          response.on('data', (chunk: Buffer) => {
+            if (kept < 1024) {
+              chunks.push(chunk);
+              kept += chunk.length;
+            }
+          });
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              headers: response.headers,
+              body: Buffer.concat(chunks).subarray(0, 1024).toString('utf8'),
+            }),
+          );
+          response.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no response within ${timeoutMs}ms`)));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  /** Closes idle connections. */
+  close(): void {
+    this.agent.destroy();
+  }
+}

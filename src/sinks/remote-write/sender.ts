@@ -1,0 +1,68 @@
+/**
+ * Sends one request body until it is accepted, rejected for good, or the sink stops: retries on
+ * network errors, 5xx and (when enabled) 429, waiting with exponential backoff or the server's
+ * Retry-After; a 2xx delivers; any other status rejects without retrying, as the remote write
+ * spec requires.
+ */
+import { SinkError } from '../../core/errors.js';
+import { nextBackoff, parseRetryAfter, wait } from './backoff.js';
+import type { PostClient } from './http-client.js';
+
+/** How a send ended. */
+export type SendResult =
+  | { readonly status: 'sent'; readonly attempts: number }
+  | { readonly status: 'rejected'; readonly reason: string; readonly error: SinkError }
+  | { readonly status: 'aborted'; readonly error: SinkError };
+
+/** What a send needs. */
+export interface SendSettings {
+  readonly client: PostClient;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  readonly minBackoffMs: number;
+  readonly maxBackoffMs: number;
+  readonly retryOnHttp429: boolean;
+  readonly signal: AbortSignal;
+  /** Called for each failed attempt that will be retried. */
+  readonly onRetry: (error: SinkError, waitMs: number) => void;
+}
+
+/** Sends `body`, retrying what the protocol says to retry. Never rejects. */
+export async function sendWithRetry(body: Uint8Array, settings: SendSettings): Promise<SendResult> {
+  let backoff = settings.minBackoffMs;
+  for (let attempt = 0; ; attempt++) {
+    if (settings.signal.aborted) {
+      return {
+        status: 'aborted',
+        error: new SinkError('the sink stopped before the request was delivered', true),
+      };
+    }
+    const headers =
+      attempt === 0 ? settings.headers : { ...settings.headers, 'Retry-Attempt': String(attempt) };
+    let retryAfterMs: number | undefined;
+    let error: SinkError;
+    try {
+      const response = await settings.client.post(body, headers, settings.timeoutMs, settings.signal);
+      if (response.status >= 200 && response.status < 300) return { status: 'sent', attempts: attempt + 1 };
+      const message = `HTTP ${response.status}${response.body === '' ? '' : `: ${response.body.trim()}`}`;
+      const retryable = response.status >= 500 || (response.status === 429 && settings.retryOnHttp429);
+      if (!retryable) {
+        return {
+          status: 'rejected',
+          reason: `http_${response.status}`,
+          error: new SinkError(message, false),
+        };
+      }
+      const header = response.headers['retry-after'];
+      retryAfterMs = parseRetryAfter(Array.isArray(header) ? header[0] : header);
+      error = new SinkError(message, true);
+    } catch (thrown) {
+      if (settings.signal.aborted) continue;
+      error = new SinkError(`request failed: ${(thrown as Error).message}`, true, { cause: thrown });
+    }
+    const waitMs = retryAfterMs ?? backoff;
+    settings.onRetry(error, waitMs);
+    await wait(waitMs, settings.signal);
+    backoff = nextBackoff(backoff, settings.maxBackoffMs);
+  }
+}
