@@ -5,7 +5,6 @@
  * @module
  */
 
-// Signals, labels and batches
 export { Ack, type AckOutcome } from './core/ack.js';
 export {
   type Batch,
@@ -16,14 +15,12 @@ export {
   type TraceBatch,
   withItems,
 } from './core/batch.js';
-// Flow control
 export {
   BoundedQueue,
   type BoundedQueueOptions,
   type OverflowPolicy,
   type QueueDropReason,
 } from './core/bounded-queue.js';
-// Building components
 export type {
   ComponentContext,
   ComponentInfo,
@@ -63,7 +60,6 @@ export { fanIn, fanOut } from './core/fan.js';
 export type { GraphEdge } from './core/graph.js';
 export { InFlightWindow } from './core/in-flight-window.js';
 export { type LabelRecord, Labels, LabelsBuilder } from './core/labels.js';
-// Running
 export {
   type ComponentRegistry,
   type PipelineFailure,
@@ -98,10 +94,8 @@ export {
   type SpanLink,
   type SpanStatus,
 } from './core/signals.js';
-// Durations, sizes, errors
 export { isStaleMarker, STALE_NAN } from './core/stale-marker.js';
 export { type ByteSize, type Duration, parseByteSize, parseDuration } from './core/units.js';
-// Wire formats
 export {
   EXPOSITION_CONTENT_TYPE,
   type ExpositionFamily,
@@ -115,6 +109,12 @@ export {
   toExpositionFamilies,
   toExpositionType,
 } from './protocols/exposition-text.js';
+export {
+  encodeOpenMetricsFamilyHeader,
+  formatOpenMetricsTimestamp,
+  OPENMETRICS_CONTENT_TYPE,
+  prefersOpenMetrics,
+} from './protocols/openmetrics-text.js';
 export {
   type PromTextFormat,
   PromTextParseError,
@@ -140,7 +140,6 @@ export {
   type WriteSample,
   type WriteSeries,
 } from './protocols/remote-write/index.js';
-// Sinks
 export { type ConsoleSinkOptions, consoleSink } from './sinks/console-sink.js';
 export { type ExpositionAddress, type ExpositionOptions, exposition } from './sinks/exposition/index.js';
 export { type FileSinkOptions, fileSink } from './sinks/file-sink.js';
@@ -150,15 +149,14 @@ export {
   remoteWrite,
   type TlsOptions,
 } from './sinks/remote-write/index.js';
-// Sources
 export { type HostMetricsCollector, type HostMetricsOptions, hostMetrics } from './sources/host-metrics.js';
 export {
+  type RemoteWriteReceiverAddress,
   type RemoteWriteReceiverOptions,
   remoteWriteReceiver,
 } from './sources/remote-write-receiver/index.js';
 export { type ScrapeOptions, scrape, type Target } from './sources/scrape/index.js';
 export { type SelfMetricsOptions, selfMetrics } from './sources/self-metrics.js';
-// Transforms
 export {
   compileRelabelRules,
   DEFAULT_MAX_CACHE_SIZE,

@@ -81,3 +81,18 @@ describe('examples', () => {
     expect(stdout).toContain('ok=true received=3 sent=1 dropped=2');
   });
 });
+
+describe('examples/prometheus-loop.ts', () => {
+  it('scrapes its own exporter, relabels, remote-writes to its own receiver and prints what arrives', async () => {
+    const { freePort } = await import('../interop/prometheus-server.js');
+    const proc = start('examples/prometheus-loop.ts', {
+      EXPORTER_PORT: String(await freePort()),
+      RECEIVER_PORT: String(await freePort()),
+    });
+    const [line] = await proc.waitFor(/^node_memory_MemTotal_bytes\{.*team="platform".*\} \d+.*$/m, 20_000);
+    expect(line).toContain('job="node"');
+    expect(proc.output().stdout).not.toMatch(/^node_cpu_seconds_total/m);
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+  }, 30_000);
+});

@@ -19,6 +19,7 @@ import { ConfigError } from '../../src/core/errors.js';
 import { collectGraph } from '../../src/core/graph.js';
 import { Labels } from '../../src/core/labels.js';
 import type { MetricMetadata, MetricSample } from '../../src/core/signals.js';
+import { parsePromTextToSamples } from '../../src/protocols/prom-text/index.js';
 import {
   type ExpositionAddress,
   type ExpositionOptions,
@@ -368,5 +369,41 @@ describe('exposition', () => {
     input.next(createBatch('metrics', [sample('a', {}, 1)], acks[0]));
     input.next(createBatch('metrics', [sample('b', {}, 1)], acks[1]));
     expect(acks.map((ack) => ack.result?.status)).toEqual(['delivered', 'delivered']);
+  });
+
+  it('answers OpenMetrics when the scraper prefers it, and the body parses as OpenMetrics', async () => {
+    const input = new Subject<Batch<'metrics'>>();
+    const sink = await start(input, { includeTimestamps: true });
+    input.next(
+      batch(
+        sample('jobs_total', { queue: 'a' }, 3, counter),
+        sample('temperature_celsius', { room: 'b"1' }, 21.5, gauge),
+        sample('plain', {}, Number.NaN),
+      ),
+    );
+    const om = await scrape(`${sink.url}/metrics`, {
+      headers: { accept: 'application/openmetrics-text;version=1.0.0;q=0.75,text/plain;version=0.0.4;q=0.5' },
+    });
+    expect(om.headers.get('content-type')).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    expect(om.body).toBe(
+      [
+        '# TYPE jobs counter',
+        '# HELP jobs Jobs run.',
+        'jobs_total{queue="a"} 3 1700000000',
+        '# TYPE plain unknown',
+        'plain NaN 1700000000',
+        '# TYPE temperature_celsius gauge',
+        '# HELP temperature_celsius Room temperature.',
+        'temperature_celsius{room="b\\"1"} 21.5 1700000000',
+        '# EOF',
+        '',
+      ].join('\n'),
+    );
+    const fromOpenMetrics = parsePromTextToSamples(om.body, 'openmetrics', 0);
+    const text = await scrape(`${sink.url}/metrics`);
+    const fromText = parsePromTextToSamples(text.body, 'text', 0);
+    expect(fromOpenMetrics.map((x) => [x.labels.toString(), String(x.value), x.timestampMs])).toEqual(
+      fromText.map((x) => [x.labels.toString(), String(x.value), x.timestampMs]),
+    );
   });
 });

@@ -16,6 +16,7 @@ import { ConfigError, SinkError, toError } from '../../core/errors.js';
 import { parseListen } from '../../core/listen-address.js';
 import { type Duration, durationOption, positiveIntegerOption } from '../../core/units.js';
 import { EXPOSITION_CONTENT_TYPE } from '../../protocols/exposition-text.js';
+import { OPENMETRICS_CONTENT_TYPE, prefersOpenMetrics } from '../../protocols/openmetrics-text.js';
 import { acceptsGzip, respond } from './http.js';
 import { SeriesStore } from './series-store.js';
 
@@ -66,7 +67,8 @@ export interface ExpositionOptions {
 
 /**
  * Serves the latest sample of each series at `http://<listen><path>` in the text format 0.0.4
- * (`Content-Type: text/plain; version=0.0.4; charset=utf-8`), gzipped when the request accepts
+ * (`Content-Type: text/plain; version=0.0.4; charset=utf-8`), or OpenMetrics 1.0 text when the
+ * request's Accept header prefers it (as Prometheus's does), gzipped when the request accepts
  * gzip. Answers GET and HEAD; other methods get 405. The server listens from subscription until
  * the stream ends; a failure to listen (the port is taken, say) errors the stream. Native
  * histograms, which the format cannot carry, are dropped (reason `native_histogram`), as are
@@ -137,10 +139,11 @@ export function exposition(options: ExpositionOptions = {}): OperatorFunction<Ba
             return;
           }
           let body: Buffer;
+          const openMetrics = prefersOpenMetrics(request.headers.accept);
           try {
             const now = performance.now();
             store.sweep(now);
-            body = store.render(includeTimestamps);
+            body = store.render(includeTimestamps, openMetrics);
           } catch (error) {
             context.error('sending', error);
             respond(
@@ -152,7 +155,10 @@ export function exposition(options: ExpositionOptions = {}): OperatorFunction<Ba
             );
             return;
           }
-          const headers = { 'Content-Type': EXPOSITION_CONTENT_TYPE, Vary: 'Accept-Encoding' };
+          const headers = {
+            'Content-Type': openMetrics ? OPENMETRICS_CONTENT_TYPE : EXPOSITION_CONTENT_TYPE,
+            Vary: 'Accept, Accept-Encoding',
+          };
           if (!acceptsGzip(request.headers['accept-encoding'])) {
             respond(response, 200, headers, body, head);
             return;

@@ -12,9 +12,15 @@ import {
   encodeSeriesName,
   expositionFamilyOf,
   expositionSampleOrder,
+  formatExpositionValue,
   isValidLabelName,
   isValidMetricName,
 } from '../../protocols/exposition-text.js';
+import {
+  encodeOpenMetricsFamilyHeader,
+  formatOpenMetricsTimestamp,
+  OPENMETRICS_EOF,
+} from '../../protocols/openmetrics-text.js';
 
 /** Samples of a batch not stored, by reason. */
 export interface Drops {
@@ -43,6 +49,8 @@ interface Family {
   type: ExpositionType;
   help: string | undefined;
   header: string;
+  /** The OpenMetrics header, made on first use and dropped when the family changes. */
+  openMetricsHeader: string | undefined;
   readonly series: Map<string, Series>;
   /** The series in the order the format expects; `undefined` once membership changes. */
   ordered: Series[] | undefined;
@@ -116,7 +124,8 @@ export class SeriesStore {
     for (const series of this.series.values()) if (series.seenAt < cutoff) this.remove(series);
   }
 
-  render(includeTimestamps: boolean): Buffer {
+  /** The exposition in text 0.0.4 or, with `openMetrics`, OpenMetrics 1.0 text. */
+  render(includeTimestamps: boolean, openMetrics = false): Buffer {
     let families = this.orderedFamilies;
     if (families === undefined) {
       families = [...this.families.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -129,11 +138,25 @@ export class SeriesStore {
         ordered = [...family.series.values()].sort(expositionSampleOrder(family.name));
         family.ordered = ordered;
       }
-      writer.write(family.header);
-      if (includeTimestamps)
-        for (const series of ordered) writer.sample(series.name, series.value, series.timestampMs);
-      else for (const series of ordered) writer.sample(series.name, series.value);
+      if (openMetrics) {
+        family.openMetricsHeader ??= encodeOpenMetricsFamilyHeader(family.name, family.type, family.help);
+        writer.write(family.openMetricsHeader);
+        for (const series of ordered) {
+          const value = formatExpositionValue(series.value);
+          writer.write(
+            includeTimestamps
+              ? `${series.name} ${value} ${formatOpenMetricsTimestamp(series.timestampMs)}\n`
+              : `${series.name} ${value}\n`,
+          );
+        }
+      } else {
+        writer.write(family.header);
+        if (includeTimestamps)
+          for (const series of ordered) writer.sample(series.name, series.value, series.timestampMs);
+        else for (const series of ordered) writer.sample(series.name, series.value);
+      }
     }
+    if (openMetrics) writer.write(OPENMETRICS_EOF);
     this.lastSize = writer.byteLength;
     return writer.toBuffer();
   }
@@ -165,6 +188,7 @@ export class SeriesStore {
       type,
       help,
       header: encodeFamilyHeader(name, type, help),
+      openMetricsHeader: undefined,
       series: new Map(),
       ordered: undefined,
     };
@@ -179,6 +203,7 @@ export class SeriesStore {
     family.type = type;
     family.help = help;
     family.header = encodeFamilyHeader(family.name, type, help);
+    family.openMetricsHeader = undefined;
   }
 
   private remove(series: Series): void {
