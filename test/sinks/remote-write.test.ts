@@ -220,6 +220,32 @@ describe('remoteWrite', () => {
     expect(batches.every((b) => b.ack.result?.status === 'failed')).toBe(true);
   });
 
+  it('sends basic auth, a bearer token and extra headers', async () => {
+    const server = await endpoint();
+    const one = [createBatch('metrics', [sample('a', 1)])];
+    await firstValueFrom(
+      from(one).pipe(
+        remoteWrite({ url: server.url, queue: fast, basicAuth: { username: 'u', password: 'p' } }),
+        toArray(),
+      ),
+    );
+    const two = [createBatch('metrics', [sample('a', 1)])];
+    await firstValueFrom(
+      from(two).pipe(
+        remoteWrite({
+          url: server.url,
+          queue: fast,
+          bearerToken: 't0k',
+          headers: { 'X-Scope-OrgID': 'tenant' },
+        }),
+        toArray(),
+      ),
+    );
+    expect(server.received[0]?.headers.authorization).toBe(`Basic ${Buffer.from('u:p').toString('base64')}`);
+    expect(server.received[1]?.headers.authorization).toBe('Bearer t0k');
+    expect(server.received[1]?.headers['x-scope-orgid']).toBe('tenant');
+  });
+
   it('rejects bad options when built', () => {
     expect(() => remoteWrite({ url: '' })).toThrow(/option 'url'/);
     expect(() => remoteWrite({ url: 'ftp://x' })).toThrow(/option 'url' must be http or https/);

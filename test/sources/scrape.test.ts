@@ -266,6 +266,34 @@ describe('scrape', () => {
     expect(staleUp).toHaveLength(1);
   });
 
+  it('sends basic auth or a bearer token, and extra headers', async () => {
+    const target = await exposer('a 1\n');
+    await scrapes(
+      {
+        targets: [{ __address__: target.address }],
+        interval: '1s',
+        timeout: '1s',
+        basicAuth: { username: 'u', password: 'p:w' },
+      },
+      1,
+    );
+    await scrapes(
+      {
+        targets: [{ __address__: target.address }],
+        interval: '1s',
+        timeout: '1s',
+        bearerToken: 't0k',
+        headers: { 'X-Scope-OrgID': 'team-a' },
+      },
+      1,
+    );
+    expect(target.requests[0]?.headers.authorization).toBe(
+      `Basic ${Buffer.from('u:p:w').toString('base64')}`,
+    );
+    expect(target.requests[1]?.headers.authorization).toBe('Bearer t0k');
+    expect(target.requests[1]?.headers['x-scope-orgid']).toBe('team-a');
+  });
+
   it('rejects bad options when built', () => {
     expect(() => scrape({ targets: [], interval: '10s', timeout: '20s' })).toThrow(/option 'timeout'/);
     expect(() => scrape({ targets: [], sampleLimit: -1 })).toThrow(/option 'sampleLimit'/);
