@@ -4,9 +4,7 @@
  * reported per sample. rivulet's hand-written encoder against protobufjs (reflection, built from
  * the official prompb definitions in test/fixtures/prompb) and against the `prometheus-remote-write`
  * package's own path (its static protobufjs code, label mapping, verify and snappyjs), whose
- * `fetch` is stubbed so nothing goes over the network. rivulet compresses with the native
- * `snappy` package when it is installed (an optional dependency) and snappyjs otherwise; the
- * row with snappyjs shows the difference.
+ * `fetch` is stubbed so nothing goes over the network. Every case compresses with snappyjs.
  */
 import { fileURLToPath } from 'node:url';
 import { pushTimeseries } from 'prometheus-remote-write';
@@ -14,7 +12,6 @@ import protobuf from 'protobufjs';
 import snappyjs from 'snappyjs';
 import { Labels } from '../src/core/labels.js';
 import { encodeWriteRequest, snappyCompress, type WriteSeries } from '../src/protocols/remote-write/index.js';
-import { SNAPPY_IMPLEMENTATION } from '../src/protocols/remote-write/snappy.js';
 import { type BenchRow, measure } from './harness.js';
 
 const BENCH = 'remote-write-encode';
@@ -42,15 +39,9 @@ export async function run(): Promise<BenchRow[]> {
   let bytes = 0;
   const cases: [string, () => Promise<void> | void][] = [
     [
-      `rivulet encodeWriteRequest + snappyCompress (${SNAPPY_IMPLEMENTATION} snappy)`,
+      'rivulet encodeWriteRequest + snappyCompress',
       () => {
         bytes += snappyCompress(encodeWriteRequest(series)).length;
-      },
-    ],
-    [
-      'rivulet encodeWriteRequest + snappyjs',
-      () => {
-        bytes += snappyjs.compress(encodeWriteRequest(series)).length;
       },
     ],
     [

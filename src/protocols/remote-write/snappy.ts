@@ -5,30 +5,8 @@
  * length is checked against a limit and every element is checked the way Go's decoder checks it,
  * since `snappyjs` alone lets some corrupt input through as silently wrong output.
  */
-import { createRequire } from 'node:module';
 import { compress, uncompress } from 'snappyjs';
 import { RemoteWriteDecodeError } from './types.js';
-
-interface NativeSnappy {
-  compressSync(input: Uint8Array): Buffer;
-  uncompressSync(input: Uint8Array, options: { asBuffer: true }): Buffer;
-}
-
-/**
- * The native `snappy` package (Rust, via napi-rs), an optional dependency several times faster
- * than snappyjs. When its prebuilt binary is not there for this platform, snappyjs does the work.
- */
-const native: NativeSnappy | undefined = (() => {
-  if (process.env.RIVULET_SNAPPY === 'js') return undefined;
-  try {
-    return createRequire(import.meta.url)('snappy') as NativeSnappy;
-  } catch {
-    return undefined;
-  }
-})();
-
-/** Which snappy implementation is in use. */
-export const SNAPPY_IMPLEMENTATION: 'native' | 'snappyjs' = native === undefined ? 'snappyjs' : 'native';
 
 /**
  * Compresses `bytes` in the snappy block format.
@@ -39,7 +17,7 @@ export const SNAPPY_IMPLEMENTATION: 'native' | 'snappyjs' = native === undefined
  * ```
  */
 export function snappyCompress(bytes: Uint8Array): Uint8Array {
-  return native === undefined ? compress(bytes) : native.compressSync(bytes);
+  return compress(bytes);
 }
 
 /**
@@ -70,8 +48,7 @@ export function snappyUncompress(bytes: Uint8Array, maxBytes: number): Uint8Arra
   validate(bytes, start, length);
   let output: Uint8Array;
   try {
-    output =
-      native === undefined ? uncompress(bytes, maxBytes) : native.uncompressSync(bytes, { asBuffer: true });
+    output = uncompress(bytes, maxBytes);
   } catch (error) {
     throw new RemoteWriteDecodeError(`corrupt snappy block (${String(error)})`, start);
   }
