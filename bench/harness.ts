@@ -18,8 +18,8 @@ export interface BenchRow {
 }
 
 /**
- * Times `run` (which does `units` units of work) `runs` times after one warm-up run, and
- * returns the median.
+ * Times `run` (which does `units` units of work) `runs` times, after warming up for at least
+ * half a second so the JIT has settled, and returns the median.
  */
 export async function measure(
   bench: string,
@@ -27,9 +27,11 @@ export async function measure(
   unit: string,
   units: number,
   run: () => Promise<void> | void,
-  runs = 5,
+  runs = 9,
 ): Promise<BenchRow> {
-  await run();
+  const warmUntil = performance.now() + 500;
+  do await run();
+  while (performance.now() < warmUntil);
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = process.hrtime.bigint();
