@@ -60,6 +60,7 @@ export { fanIn, fanOut } from './core/fan.js';
 export type { GraphEdge } from './core/graph.js';
 export { InFlightWindow } from './core/in-flight-window.js';
 export { type LabelRecord, Labels, LabelsBuilder } from './core/labels.js';
+export type { BoundAddress } from './core/listen-address.js';
 export {
   type ComponentRegistry,
   type PipelineFailure,

@@ -4,6 +4,13 @@
  */
 import { ConfigError } from '../core/errors.js';
 
+/** The address a server is bound to, as its `onListening` callback reports it. */
+export interface BoundAddress {
+  /** The bound IP address, such as `127.0.0.1` or `::`. */
+  readonly host: string;
+  readonly port: number;
+}
+
 /** A parsed listen address: host `undefined` means every interface. */
 export interface ListenAddress {
   readonly host: string | undefined;

@@ -5,11 +5,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricSample } from '../../src/core/signals.js';
 import { hostMetrics } from '../../src/sources/host-metrics.js';
+import { freePort } from './prometheus-server.js';
 
 const BINARY = '/usr/bin/prometheus-node-exporter';
 const available = existsSync(BINARY);
@@ -144,18 +144,6 @@ function parseExposition(text: string): Map<string, Family> {
     family.values.push(Number(sample[3]));
   }
   return families;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitUntilServing(url: string, child: ChildProcess): Promise<void> {

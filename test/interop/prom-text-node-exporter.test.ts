@@ -12,7 +12,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +24,7 @@ import {
   promTextFormat,
 } from '../../src/protocols/prom-text/index.js';
 import { peerAvailable } from './peers.js';
+import { freePort } from './prometheus-server.js';
 
 const EXPORTER = '/usr/bin/prometheus-node-exporter';
 const available = peerAvailable(EXPORTER, 'apt-get install prometheus-node-exporter');
@@ -366,18 +366,6 @@ function toOpenMetrics(body: string): string {
     }
   }
   return `${out.join('\n')}\n# EOF\n`;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitUntilServing(url: string, child: ChildProcess): Promise<void> {

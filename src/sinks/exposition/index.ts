@@ -13,7 +13,7 @@ import type { AckOutcome } from '../../core/ack.js';
 import type { Batch } from '../../core/batch.js';
 import { type Delivery, defineSink } from '../../core/define.js';
 import { ConfigError, SinkError, toError } from '../../core/errors.js';
-import { parseListen } from '../../core/listen-address.js';
+import { type BoundAddress, parseListen } from '../../core/listen-address.js';
 import { type Duration, durationOption, positiveIntegerOption } from '../../core/units.js';
 import { EXPOSITION_CONTENT_TYPE } from '../../protocols/exposition-text.js';
 import { OPENMETRICS_CONTENT_TYPE, prefersOpenMetrics } from '../../protocols/openmetrics-text.js';
@@ -21,11 +21,7 @@ import { acceptsGzip, respond } from './http.js';
 import { SeriesStore } from './series-store.js';
 
 /** The address an {@link exposition} server is bound to. */
-export interface ExpositionAddress {
-  /** The bound IP address, such as `127.0.0.1` or `::`. */
-  readonly host: string;
-  readonly port: number;
-}
+export type ExpositionAddress = BoundAddress;
 
 /** Options of {@link exposition}. */
 export interface ExpositionOptions {

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { defineSource, type SourceContext, type SourceStream } from '../../core/define.js';
 import { ConfigError, SourceError } from '../../core/errors.js';
-import { parseListen } from '../../core/listen-address.js';
+import { type BoundAddress, parseListen } from '../../core/listen-address.js';
 import {
   type ByteSize,
   byteSizeOption,
@@ -26,11 +26,7 @@ const TYPE = 'remoteWriteReceiver';
 const METADATA_FAMILIES = 10_000;
 
 /** The address a {@link remoteWriteReceiver} server is bound to. */
-export interface RemoteWriteReceiverAddress {
-  /** The bound IP address, such as `127.0.0.1` or `::`. */
-  readonly host: string;
-  readonly port: number;
-}
+export type RemoteWriteReceiverAddress = BoundAddress;
 
 /** Options of {@link remoteWriteReceiver}. */
 export interface RemoteWriteReceiverOptions {
