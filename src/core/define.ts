@@ -37,6 +37,11 @@ export interface SourceContext<K extends SignalKind> extends ComponentContext {
   tryEmit(items: readonly ItemOf<K>[], ack?: Ack): Ack | undefined;
   /** Aborted when the source is asked to stop (a drain) or unsubscribed. */
   readonly signal: AbortSignal;
+  /**
+   * Aborted only when the subscriber has gone: batches already emitted may never be settled,
+   * so nothing should wait for their acks any longer. A drain aborts `signal` alone.
+   */
+  readonly unsubscribed: AbortSignal;
   /** The in-flight window bounding unacknowledged batches of this subscription. */
   readonly window: InFlightWindow;
 }
@@ -66,6 +71,7 @@ export function defineSource<K extends SignalKind>(
   const maxInFlight = spec.maxInFlight ?? 16;
   const stream = new Observable<Batch<K>>((subscriber) => {
     const controller = new AbortController();
+    const gone = new AbortController();
     const window = new InFlightWindow(maxInFlight);
     const unregister = runtime.onStop(() => controller.abort());
     /** Emits a batch whose window slot is already taken. */
@@ -77,6 +83,7 @@ export function defineSource<K extends SignalKind>(
     };
     const context: SourceContext<K> = Object.assign(contextOf(runtime), {
       signal: controller.signal,
+      unsubscribed: gone.signal,
       window,
       async emit(items: readonly ItemOf<K>[], ack: Ack = new Ack()): Promise<Ack> {
         if (items.length === 0) {
@@ -121,6 +128,7 @@ export function defineSource<K extends SignalKind>(
       );
     return () => {
       unregister();
+      gone.abort();
       controller.abort();
     };
   });

@@ -480,3 +480,16 @@ describe('remoteWriteReceiver', () => {
     expect(() => remoteWriteReceiver({ drainTimeout: 'soon' })).toThrow(/option 'drainTimeout'/);
   });
 });
+
+describe('remoteWriteReceiver when unsubscribed', () => {
+  it('answers held requests 503 at once instead of waiting out drainTimeout', async () => {
+    const receiver = await start({ drainTimeout: '30s' });
+    const response = watch(receiver.post(body));
+    while (receiver.batches.length === 0) await tick(5);
+    const started = Date.now();
+    for (const subscription of subscriptions.splice(0)) subscription.unsubscribe();
+    const answer = await response.promise;
+    expect(answer.status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});

@@ -183,6 +183,9 @@ export function remoteWriteReceiver(options: RemoteWriteReceiverOptions = {}): S
 
     await aborted(context.signal);
     state.stopping = true;
+    // Unsubscribed: the acks of held requests will never settle, so answer them now.
+    if (context.unsubscribed.aborted) cutOff();
+    else context.unsubscribed.addEventListener('abort', () => cutOff(), { once: true });
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const deadline = setTimeout(cutOff, drainTimeoutMs);
