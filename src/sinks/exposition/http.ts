@@ -28,3 +28,14 @@ export function acceptsGzip(header: string | undefined): boolean {
 }
 
 /** Parses `listen` into a host (`undefined`: every interface), a port and the text to show. */
+
+/** A plain 500, for a rendering or compression failure (already counted by the caller). */
+export function respondInternalError(response: ServerResponse): void {
+  respond(
+    response,
+    500,
+    { 'Content-Type': 'text/plain; charset=utf-8' },
+    Buffer.from('500 internal error\n'),
+    false,
+  );
+}

@@ -17,7 +17,7 @@ import { type BoundAddress, parseListen } from '../../core/listen-address.js';
 import { type Duration, durationOption, positiveIntegerOption } from '../../core/units.js';
 import { EXPOSITION_CONTENT_TYPE } from '../../protocols/exposition-text.js';
 import { OPENMETRICS_CONTENT_TYPE, prefersOpenMetrics } from '../../protocols/openmetrics-text.js';
-import { acceptsGzip, respond } from './http.js';
+import { acceptsGzip, respond, respondInternalError } from './http.js';
 import { SeriesStore } from './series-store.js';
 
 /** The address an {@link exposition} server is bound to. */
@@ -142,13 +142,7 @@ export function exposition(options: ExpositionOptions = {}): OperatorFunction<Ba
             body = store.render(includeTimestamps, openMetrics);
           } catch (error) {
             context.error('sending', error);
-            respond(
-              response,
-              500,
-              { 'Content-Type': 'text/plain; charset=utf-8' },
-              Buffer.from('500 internal error\n'),
-              false,
-            );
+            respondInternalError(response);
             return;
           }
           const headers = {
@@ -162,13 +156,7 @@ export function exposition(options: ExpositionOptions = {}): OperatorFunction<Ba
           gzip(body, { level: zlibConstants.Z_BEST_SPEED }, (error, compressed) => {
             if (error !== null) {
               context.error('sending', error);
-              respond(
-                response,
-                500,
-                { 'Content-Type': 'text/plain; charset=utf-8' },
-                Buffer.from('500 internal error\n'),
-                false,
-              );
+              respondInternalError(response);
             } else {
               respond(response, 200, { ...headers, 'Content-Encoding': 'gzip' }, compressed, head);
             }
