@@ -45,6 +45,13 @@ export async function run(): Promise<BenchRow[]> {
       },
     ],
     [
+      'rivulet encodeWriteRequest + snappyCompress, new Labels objects every request (no label cache)',
+      () => {
+        const fresh = series.map((s) => ({ ...s, labels: Labels.fromSortedPairs(s.labels.rawPairs()) }));
+        bytes += snappyCompress(encodeWriteRequest(fresh)).length;
+      },
+    ],
+    [
       'protobufjs reflection encode (objects prebuilt) + snappyjs',
       () => {
         bytes += snappyjs.compress(WriteRequest.encode(plain).finish()).length;

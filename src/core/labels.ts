@@ -32,6 +32,12 @@ export class Labels implements Iterable<readonly [string, string]> {
   private readonly pairs: readonly string[];
   private cachedHash: bigint | undefined;
   private cachedKey: string | undefined;
+  /**
+   * The label set as remote write's encoded `Label` fields, kept here by that encoder so a series
+   * whose `Labels` object is reused is encoded once.
+   * @internal
+   */
+  encodedLabelFields: Uint8Array | undefined;
 
   private constructor(sortedPairs: readonly string[]) {
     this.pairs = sortedPairs;

@@ -1,12 +1,12 @@
 /**
  * The remote write 1.0 encoder: `prometheus.WriteRequest` as protobuf, written by hand in two
  * passes. The first measures every length-delimited message, the second writes into a buffer of
- * exactly that size, so nothing is copied or grown. Strings are first taken for ASCII (label
- * text almost always is), which makes a UTF-16 unit one byte and spares measuring them; the first
- * string that is not makes the encoder start again measuring each in UTF-8. Field order and
+ * exactly that size, so nothing is copied or grown. A series' label fields are encoded once per
+ * `Labels` object and copied into every request that carries the series. Field order and
  * encoding follow `prompb/remote.proto` and `prompb/types.proto`; fields holding their default
  * value are left out, as Go's encoder does, except that a `-0` value is kept bit-exact.
  */
+import type { Labels } from '../../core/labels.js';
 import type { MetricMetadata } from '../../core/signals.js';
 import { isStaleMarker } from '../../core/stale-marker.js';
 import { encodeExemplar, encodeHistogram, encodeMetadata } from './encode-extras.js';
@@ -14,6 +14,49 @@ import { int64High, int64Low, utf8Size, varint32Size, varint64Size } from './pro
 import type { WriteSeries } from './types.js';
 
 const encoder = new TextEncoder();
+/** Where label fields are assembled before being copied out at their exact size. */
+let labelScratch = new Uint8Array(4096);
+/**
+ * The repeated `TimeSeries.labels` fields of a label set, encoded once per `Labels` object and
+ * kept on it: sources reuse one `Labels` object per series (scrape's cache does), so a series'
+ * labels are encoded once, not in every request.
+ */
+function labelFields(labels: Labels): Uint8Array {
+  const cached = labels.encodedLabelFields;
+  if (cached !== undefined) return cached;
+  const pairs = labels.rawPairs();
+  let need = 0;
+  for (const text of pairs) need += text.length * 3 + 10;
+  if (labelScratch.length < need) labelScratch = new Uint8Array(Math.max(need, labelScratch.length * 2));
+  const out = labelScratch;
+  let pos = 0;
+  for (let i = 0; i < pairs.length; i += 2) {
+    const name = pairs[i] as string;
+    const value = pairs[i + 1] as string;
+    const nameSize = utf8Size(name);
+    const valueSize = utf8Size(value);
+    if (valueSize === 0) continue;
+    out[pos++] = 0x0a;
+    pos = putVarint(out, pos, 2 + varint32Size(nameSize) + nameSize + varint32Size(valueSize) + valueSize);
+    out[pos++] = 0x0a;
+    pos = putVarint(out, pos, nameSize);
+    pos = putText(out, pos, name, nameSize);
+    out[pos++] = 0x12;
+    pos = putVarint(out, pos, valueSize);
+    pos = putText(out, pos, value, valueSize);
+  }
+  const fields = out.slice(0, pos);
+  labels.encodedLabelFields = fields;
+  return fields;
+}
+
+/** Writes `text`, whose UTF-8 size is `size`: ASCII byte by byte, anything else by TextEncoder. */
+function putText(out: Uint8Array, at: number, text: string, size: number): number {
+  if (size !== text.length) return at + encoder.encodeInto(text, out.subarray(at, at + size)).written;
+  for (let i = 0; i < size; i++) out[at + i] = text.charCodeAt(i);
+  return at + size;
+}
+
 /** The size of each series' message, measured by the first pass. */
 let seriesSizes: Int32Array = new Int32Array(4096);
 
@@ -37,18 +80,10 @@ export function encodeWriteRequest(
   series: readonly WriteSeries[],
   metadata: readonly MetricMetadata[] = [],
 ): Uint8Array {
-  return encode(series, metadata, false) ?? (encode(series, metadata, true) as Uint8Array);
+  return encode(series, metadata);
 }
 
-/**
- * One attempt. Without `exact`, strings are taken for ASCII, and the attempt gives up (returning
- * `undefined`) at the first one that is not.
- */
-function encode(
-  series: readonly WriteSeries[],
-  metadata: readonly MetricMetadata[],
-  exact: boolean,
-): Uint8Array | undefined {
+function encode(series: readonly WriteSeries[], metadata: readonly MetricMetadata[]): Uint8Array {
   if (seriesSizes.length < series.length) {
     seriesSizes = new Int32Array(Math.max(series.length, seriesSizes.length * 2));
   }
@@ -57,17 +92,7 @@ function encode(
   let total = 0;
   for (let s = 0; s < series.length; s++) {
     const entry = series[s] as WriteSeries;
-    const pairs = entry.labels.rawPairs();
-    let size = 0;
-    for (let i = 0; i < pairs.length; i += 2) {
-      const name = pairs[i] as string;
-      const value = pairs[i + 1] as string;
-      if (value === '') continue;
-      const nameSize = exact ? utf8Size(name) : name.length;
-      const valueSize = exact ? utf8Size(value) : value.length;
-      const labelSize = 2 + varint32Size(nameSize) + nameSize + varint32Size(valueSize) + valueSize;
-      size += 1 + varint32Size(labelSize) + labelSize;
-    }
+    let size = labelFields(entry.labels).length;
     const samples = entry.samples;
     for (let i = 0; i < samples.length; i++) {
       const sample = samples[i] as WriteSeries['samples'][number];
@@ -95,28 +120,9 @@ function encode(
     const entry = series[s] as WriteSeries;
     bytes[pos++] = 0x0a;
     pos = putVarint(bytes, pos, sizes[s] as number);
-    const pairs = entry.labels.rawPairs();
-    for (let i = 0; i < pairs.length; i += 2) {
-      const name = pairs[i] as string;
-      const value = pairs[i + 1] as string;
-      if (value === '') continue;
-      const nameSize = exact ? utf8Size(name) : name.length;
-      const valueSize = exact ? utf8Size(value) : value.length;
-      bytes[pos++] = 0x0a;
-      pos = putVarint(
-        bytes,
-        pos,
-        2 + varint32Size(nameSize) + nameSize + varint32Size(valueSize) + valueSize,
-      );
-      bytes[pos++] = 0x0a;
-      pos = putVarint(bytes, pos, nameSize);
-      pos = exact ? putUtf8(bytes, pos, name, nameSize) : putAscii(bytes, pos, name);
-      if (pos < 0) return undefined;
-      bytes[pos++] = 0x12;
-      pos = putVarint(bytes, pos, valueSize);
-      pos = exact ? putUtf8(bytes, pos, value, valueSize) : putAscii(bytes, pos, value);
-      if (pos < 0) return undefined;
-    }
+    const labels = labelFields(entry.labels);
+    bytes.set(labels, pos);
+    pos += labels.length;
     const samples = entry.samples;
     for (let i = 0; i < samples.length; i++) {
       const sample = samples[i] as WriteSeries['samples'][number];
@@ -199,20 +205,4 @@ function putVarint64(bytes: Uint8Array, at: number, low: number, high: number): 
   }
   bytes[pos++] = lo;
   return pos;
-}
-
-/** Writes an ASCII string; returns -1 (having written part of it) when it is not ASCII. */
-function putAscii(bytes: Uint8Array, at: number, text: string): number {
-  let pos = at;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 0x80) return -1;
-    bytes[pos++] = code;
-  }
-  return pos;
-}
-
-function putUtf8(bytes: Uint8Array, at: number, text: string, size: number): number {
-  encoder.encodeInto(text, bytes.subarray(at, at + size));
-  return at + size;
 }
