@@ -28,33 +28,52 @@ function labelFields(labels: Labels): Uint8Array {
   let need = 0;
   for (const text of pairs) need += text.length * 3 + 10;
   if (labelScratch.length < need) labelScratch = new Uint8Array(Math.max(need, labelScratch.length * 2));
-  const out = labelScratch;
+  // Label text is almost always ASCII, whose UTF-8 size is its length: try that first.
+  const end =
+    writeLabelFields(pairs, labelScratch, false) ?? (writeLabelFields(pairs, labelScratch, true) as number);
+  const fields = labelScratch.slice(0, end);
+  labels.encodedLabelFields = fields;
+  return fields;
+}
+
+/**
+ * Writes the label fields into `out` and returns where they end. Without `exact`, text is taken
+ * for ASCII and the attempt gives up (returning `undefined`) at the first character that is not.
+ */
+function writeLabelFields(pairs: readonly string[], out: Uint8Array, exact: boolean): number | undefined {
   let pos = 0;
   for (let i = 0; i < pairs.length; i += 2) {
     const name = pairs[i] as string;
     const value = pairs[i + 1] as string;
-    const nameSize = utf8Size(name);
-    const valueSize = utf8Size(value);
+    const nameSize = exact ? utf8Size(name) : name.length;
+    const valueSize = exact ? utf8Size(value) : value.length;
     if (valueSize === 0) continue;
     out[pos++] = 0x0a;
     pos = putVarint(out, pos, 2 + varint32Size(nameSize) + nameSize + varint32Size(valueSize) + valueSize);
     out[pos++] = 0x0a;
     pos = putVarint(out, pos, nameSize);
-    pos = putText(out, pos, name, nameSize);
+    pos = exact
+      ? pos + encoder.encodeInto(name, out.subarray(pos, pos + nameSize)).written
+      : putAscii(out, pos, name);
+    if (pos < 0) return undefined;
     out[pos++] = 0x12;
     pos = putVarint(out, pos, valueSize);
-    pos = putText(out, pos, value, valueSize);
+    pos = exact
+      ? pos + encoder.encodeInto(value, out.subarray(pos, pos + valueSize)).written
+      : putAscii(out, pos, value);
+    if (pos < 0) return undefined;
   }
-  const fields = out.slice(0, pos);
-  labels.encodedLabelFields = fields;
-  return fields;
+  return pos;
 }
 
-/** Writes `text`, whose UTF-8 size is `size`: ASCII byte by byte, anything else by TextEncoder. */
-function putText(out: Uint8Array, at: number, text: string, size: number): number {
-  if (size !== text.length) return at + encoder.encodeInto(text, out.subarray(at, at + size)).written;
-  for (let i = 0; i < size; i++) out[at + i] = text.charCodeAt(i);
-  return at + size;
+/** Writes an ASCII string; returns -1 when it is not ASCII. */
+function putAscii(out: Uint8Array, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return -1;
+    out[at + i] = code;
+  }
+  return at + text.length;
 }
 
 /** The size of each series' message, measured by the first pass. */
