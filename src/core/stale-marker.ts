@@ -2,6 +2,10 @@
  * Prometheus's staleness marker: the NaN with bits `0x7ff0000000000002`, written when a series
  * disappears. It is distinct from an ordinary NaN (`0x7ff8000000000001` in Prometheus) and
  * must never be used for anything else.
+ *
+ * Its bits survive object fields, typed-array element writes and DataViews, but not a plain
+ * array of numbers: V8 keeps those as doubles and quiets NaNs (`0x7ff8000000000002`). Keep
+ * sample values in objects, as `MetricSample` does, and write them with a DataView.
  */
 
 const view = new DataView(new ArrayBuffer(8));

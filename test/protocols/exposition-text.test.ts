@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Labels } from '../../src/core/labels.js';
 import type { MetricMetadata, MetricSample } from '../../src/core/signals.js';
-import { isStaleMarker } from '../../src/core/stale-marker.js';
+import { isStaleMarker, STALE_NAN } from '../../src/core/stale-marker.js';
 import {
   type ExpositionFamily,
   ExpositionWriter,
@@ -18,8 +18,6 @@ import {
   toExpositionFamilies,
   toExpositionType,
 } from '../../src/protocols/exposition-text.js';
-
-const STALE_NAN = new Float64Array(new BigUint64Array([0x7ff0000000000002n]).buffer)[0] as number;
 
 function sample(
   name: string,

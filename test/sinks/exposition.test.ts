@@ -19,6 +19,7 @@ import { ConfigError } from '../../src/core/errors.js';
 import { collectGraph } from '../../src/core/graph.js';
 import { Labels } from '../../src/core/labels.js';
 import type { MetricMetadata, MetricSample } from '../../src/core/signals.js';
+import { STALE_NAN } from '../../src/core/stale-marker.js';
 import { parsePromTextToSamples } from '../../src/protocols/prom-text/index.js';
 import {
   type ExpositionAddress,
@@ -26,7 +27,6 @@ import {
   exposition,
 } from '../../src/sinks/exposition/index.js';
 
-const STALE_NAN = new Float64Array(new BigUint64Array([0x7ff0000000000002n]).buffer)[0] as number;
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 const gauge: MetricMetadata = { family: 'temperature_celsius', type: 'gauge', help: 'Room temperature.' };
 const counter: MetricMetadata = { family: 'jobs', type: 'counter', help: 'Jobs run.' };
