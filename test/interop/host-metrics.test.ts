@@ -3,17 +3,14 @@
  * must also be in node_exporter's exposition, with the same TYPE, HELP and label names, and the
  * values that cannot drift between the two reads (total memory, boot time) must be equal.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricSample } from '../../src/core/signals.js';
 import { hostMetrics } from '../../src/sources/host-metrics.js';
-import { freePort } from './prometheus-server.js';
+import { NODE_EXPORTER, type NodeExporterProcess, startNodeExporter } from './node-exporter.js';
+import { peerAvailable } from './peers.js';
 
-const BINARY = '/usr/bin/prometheus-node-exporter';
-const available = existsSync(BINARY);
-const required = process.env.REQUIRE_PEERS === '1';
+const available = peerAvailable(NODE_EXPORTER, 'apt-get install prometheus-node-exporter');
 
 interface Family {
   type?: string;
@@ -22,49 +19,22 @@ interface Family {
   values: number[];
 }
 
-if (!available) {
-  if (required) {
-    it('needs prometheus-node-exporter (REQUIRE_PEERS=1)', () => {
-      expect.fail(
-        `${BINARY} is not installed; install Debian's prometheus-node-exporter or unset REQUIRE_PEERS`,
-      );
-    });
-  } else {
-    console.warn(`skipping host-metrics interop: ${BINARY} is not installed`);
-  }
-}
-
 describe.skipIf(!available)('hostMetrics against prometheus-node-exporter', () => {
-  let exporter: ChildProcess | undefined;
+  let exporter: NodeExporterProcess;
   let url = '';
-  let stderr = '';
 
   beforeAll(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}/metrics`;
-    const child = spawn(BINARY, [`--web.listen-address=127.0.0.1:${port}`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    exporter = child;
-    child.stderr?.on('data', (chunk: Buffer) => {
-      if (stderr.length < 20_000) stderr += chunk.toString();
-    });
-    await waitUntilServing(url, child);
+    exporter = await startNodeExporter();
+    url = exporter.url;
   });
 
-  afterAll(async () => {
-    const child = exporter;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  });
+  afterAll(() => exporter?.stop());
 
   it('emits families that node_exporter has, with the same TYPE, HELP and label names', async () => {
     const batch = await firstValueFrom(hostMetrics({ id: 'interop-host-metrics' }));
     batch.ack.delivered();
     const response = await fetch(url);
-    expect(response.ok, stderr).toBe(true);
+    expect(response.ok, exporter.stderr()).toBe(true);
     const theirs = parseExposition(await response.text());
     const ours = groupOurs(batch.items);
 
@@ -144,21 +114,4 @@ function parseExposition(text: string): Map<string, Family> {
     family.values.push(Number(sample[3]));
   }
   return families;
-}
-
-async function waitUntilServing(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`node_exporter exited with ${child.exitCode} before serving`);
-    try {
-      const response = await fetch(url);
-      await response.arrayBuffer();
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`node_exporter did not serve ${url} within 20s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

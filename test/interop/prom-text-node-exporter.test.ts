@@ -23,11 +23,11 @@ import {
   parsePromTextToSamples,
   promTextFormat,
 } from '../../src/protocols/prom-text/index.js';
+import { NODE_EXPORTER, type NodeExporterProcess, startNodeExporter } from './node-exporter.js';
 import { peerAvailable } from './peers.js';
 import { freePort } from './prometheus-server.js';
 
-const EXPORTER = '/usr/bin/prometheus-node-exporter';
-const available = peerAvailable(EXPORTER, 'apt-get install prometheus-node-exporter');
+const available = peerAvailable(NODE_EXPORTER, 'apt-get install prometheus-node-exporter');
 const OPENMETRICS_ACCEPT = 'application/openmetrics-text;version=1.0.0';
 const TEXT_ACCEPT = 'text/plain';
 
@@ -51,25 +51,16 @@ const parsePeer = createRequire(import.meta.url)('parse-prometheus-text-format')
 ) => PeerFamily[];
 
 describe.skipIf(!available)('parsePromText on prometheus-node-exporter output', () => {
-  let exporter: ChildProcess | undefined;
+  let exporter: NodeExporterProcess;
   let url = '';
-  let stderr = '';
   const bodies = new Map<string, { contentType: string | undefined; body: string }>();
 
   beforeAll(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}/metrics`;
-    const child = spawn(EXPORTER, [`--web.listen-address=127.0.0.1:${port}`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    exporter = child;
-    child.stderr?.on('data', (chunk: Buffer) => {
-      if (stderr.length < 20_000) stderr += chunk.toString();
-    });
-    await waitUntilServing(url, child);
+    exporter = await startNodeExporter();
+    url = exporter.url;
     for (const accept of [OPENMETRICS_ACCEPT, TEXT_ACCEPT]) {
       const response = await fetch(url, { headers: { accept } });
-      expect(response.status, stderr).toBe(200);
+      expect(response.status, exporter.stderr()).toBe(200);
       bodies.set(accept, {
         contentType: response.headers.get('content-type') ?? undefined,
         body: await response.text(),
@@ -77,13 +68,7 @@ describe.skipIf(!available)('parsePromText on prometheus-node-exporter output', 
     }
   });
 
-  afterAll(async () => {
-    const child = exporter;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  });
+  afterAll(() => exporter?.stop());
 
   function parsed(accept: string): MetricSample[] {
     const answer = bodies.get(accept);
@@ -366,20 +351,4 @@ function toOpenMetrics(body: string): string {
     }
   }
   return `${out.join('\n')}\n# EOF\n`;
-}
-
-async function waitUntilServing(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${EXPORTER} exited with code ${child.exitCode}`);
-    try {
-      const response = await fetch(url);
-      await response.arrayBuffer();
-      if (response.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${EXPORTER} did not serve ${url} within 15 s`);
 }

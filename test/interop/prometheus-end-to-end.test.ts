@@ -1,6 +1,3 @@
-// Scrape -> remote write into a real Prometheus, Prometheus scraping our exposition endpoint,
-// and staleness as Prometheus sees it. Debian prometheus 2.42 and prometheus-node-exporter.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Subscription } from 'rxjs';
@@ -13,12 +10,13 @@ import { isStaleMarker } from '../../src/core/stale-marker.js';
 import { exposition } from '../../src/sinks/exposition/index.js';
 import { remoteWrite } from '../../src/sinks/remote-write/index.js';
 import { scrape } from '../../src/sources/scrape/index.js';
+import { NODE_EXPORTER, type NodeExporterProcess, startNodeExporter } from './node-exporter.js';
 import { peerAvailable } from './peers.js';
 import { eventually, freePort, type PrometheusProcess, startPrometheus } from './prometheus-server.js';
 
 const ready =
   peerAvailable('/usr/bin/prometheus', 'apt-get install prometheus') &&
-  peerAvailable('/usr/bin/prometheus-node-exporter', 'apt-get install prometheus-node-exporter');
+  peerAvailable(NODE_EXPORTER, 'apt-get install prometheus-node-exporter');
 
 /** Prometheus formats floats as Go's strconv 'g' -1; compare numerically. */
 const same = (ours: number, theirs: string): boolean =>
@@ -28,34 +26,24 @@ const same = (ours: number, theirs: string): boolean =>
 
 describe.runIf(ready)('against a real Prometheus', () => {
   let prometheus: PrometheusProcess;
-  let nodeExporter: ChildProcess;
+  let nodeExporter: NodeExporterProcess;
   let nodeExporterAddress: string;
   let exposerPort: number;
   const subscriptions: Subscription[] = [];
 
   beforeAll(async () => {
-    const nodePort = await freePort();
-    nodeExporterAddress = `127.0.0.1:${nodePort}`;
-    nodeExporter = spawn(
-      '/usr/bin/prometheus-node-exporter',
-      [`--web.listen-address=${nodeExporterAddress}`],
-      { stdio: 'ignore' },
-    );
+    nodeExporter = await startNodeExporter();
+    nodeExporterAddress = nodeExporter.address;
     exposerPort = await freePort();
     prometheus = await startPrometheus(
       `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: rivulet\n    static_configs:\n      - targets: ['127.0.0.1:${exposerPort}']\n`,
       ['--web.enable-remote-write-receiver'],
     );
-    await eventually(
-      async () => (await fetch(`http://${nodeExporterAddress}/metrics`).catch(() => undefined))?.ok === true,
-      10_000,
-      'node_exporter',
-    );
   }, 40_000);
 
   afterAll(async () => {
     for (const s of subscriptions) s.unsubscribe();
-    nodeExporter?.kill();
+    await nodeExporter?.stop();
     await prometheus?.stop();
   });
 
