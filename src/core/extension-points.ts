@@ -5,17 +5,91 @@
 import type { Observable } from 'rxjs';
 
 /**
- * A durable, append-only log a sink can write through: data appended is durable once
- * `append` resolves, and is read back in order until committed.
+ * How a sink's items become write-ahead log records and back. Encoders and decoders live for one
+ * segment: state such as series definitions is written again in every segment, so a segment can
+ * always be read on its own and deleting older segments never strands a record.
  */
-export interface DurableLog<T> {
-  /** Appends records; resolves once they are durable. Returns the offset after the last one. */
-  append(records: readonly T[]): Promise<bigint>;
-  /** Reads records from `offset` on, in order, as they become available. */
-  read(offset: bigint): AsyncIterable<{ readonly offset: bigint; readonly record: T }>;
-  /** Marks everything before `offset` as delivered, so it may be reclaimed. */
-  commit(offset: bigint): Promise<void>;
+export interface WalCodec<T> {
+  /** Names the record format; a log refuses to open with a codec of another format. */
+  readonly format: string;
+  /** A fresh encoder for a new segment. */
+  encoder(): WalEncoder<T>;
+  /** A fresh decoder for reading one segment from its start. */
+  decoder(): WalDecoder<T>;
+}
+
+/** One record as a codec writes it. */
+export interface WalRecordOut {
+  /** `definitions` records carry state later records of the same segment refer to; `items` records carry data. */
+  readonly type: 'definitions' | 'items';
+  /** How many items the record carries (0 for definitions). */
+  readonly count: number;
+  readonly payload: Uint8Array;
+}
+
+/** Encodes items for one segment. */
+export interface WalEncoder<T> {
+  /** The records for `items`: any definitions they need first, then the items. */
+  encode(items: readonly T[]): readonly WalRecordOut[];
+}
+
+/** Decodes the records of one segment, in order. */
+export interface WalDecoder<T> {
+  /** Takes a definitions record in. */
+  define(payload: Uint8Array): void;
+  /** Decodes an items record; throws if it refers to a definition that was never read. */
+  decode(payload: Uint8Array): readonly T[];
+}
+
+/** A record read back from a write-ahead log, to be marked done once delivered. */
+export interface WalEntry<T> {
+  readonly items: readonly T[];
+  /** When the record was appended, in milliseconds since the Unix epoch. */
+  readonly appendedAtMs: number;
+  /**
+   * Marks the record delivered (or given up for good). Entries may be marked in any order; the
+   * persisted cursor advances over the records that are done from the oldest on.
+   */
+  done(): void;
+}
+
+/** Items a log lost without delivering them, and why. */
+export interface WalLoss {
+  readonly count: number;
+  /** `max_size`, `max_age`, `corrupt_record` or `missing_segment`. */
+  readonly reason: string;
+}
+
+/** One sink's connection to a write-ahead log: it appends, and reads back what it has to send. */
+export interface WalChannel<T> {
+  /** Appends items; resolves once they are as durable as the log's fsync policy promises. */
+  append(items: readonly T[]): Promise<void>;
+  /**
+   * The records not yet done, oldest first, from the persisted cursor on; waits for new records
+   * without polling. Ends when the channel closes or `signal` aborts.
+   */
+  read(signal?: AbortSignal): AsyncIterable<WalEntry<T>>;
+  /** Whether every appended record has been read and marked done. */
+  caughtUp(): boolean;
+  /** Resolves the next time {@link WalChannel.caughtUp} may have changed. */
+  progress(): Promise<void>;
+  /** Flushes, persists the cursor and closes the files; records not done stay for the next start. */
   close(): Promise<void>;
+}
+
+/**
+ * A durable, append-only log a sink writes through, such as `fileWal` from `rivulet/wal`. Data
+ * is acknowledged once durable, then read back and sent; what was not sent before a restart is
+ * sent after it.
+ */
+export interface DurableLog {
+  /** Where the log lives, for messages. */
+  readonly name: string;
+  /**
+   * Opens the log for one sink. `consumer` names the persisted read cursor (a sink uses its
+   * endpoint); `onLoss` hears of items lost to retention bounds or corruption.
+   */
+  open<T>(consumer: string, codec: WalCodec<T>, onLoss?: (loss: WalLoss) => void): Promise<WalChannel<T>>;
 }
 
 /** A cluster peer. */
