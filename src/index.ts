@@ -55,7 +55,18 @@ export {
   SourceError,
   WalCorruptionError,
 } from './core/errors.js';
-export type { DurableLog, Membership, Peer } from './core/extension-points.js';
+export type {
+  DurableLog,
+  Membership,
+  Peer,
+  WalChannel,
+  WalCodec,
+  WalDecoder,
+  WalEncoder,
+  WalEntry,
+  WalLoss,
+  WalRecordOut,
+} from './core/extension-points.js';
 export { fanIn, fanOut } from './core/fan.js';
 export type { GraphEdge } from './core/graph.js';
 export { InFlightWindow } from './core/in-flight-window.js';
@@ -141,6 +152,7 @@ export {
   type WriteSample,
   type WriteSeries,
 } from './protocols/remote-write/index.js';
+export { logsWalCodec, metricsWalCodec, WalRecordError } from './protocols/wal-records/index.js';
 export { type ConsoleSinkOptions, consoleSink } from './sinks/console-sink.js';
 export { type ExpositionAddress, type ExpositionOptions, exposition } from './sinks/exposition/index.js';
 export { type FileSinkOptions, fileSink } from './sinks/file-sink.js';

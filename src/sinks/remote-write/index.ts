@@ -8,20 +8,27 @@
  * are dropped and counted. A batch's ack settles once all its samples are delivered (or
  * rejected for good). Memory is bounded: each shard holds at most `capacity` samples, and while
  * the shards are full the sink takes no new batches, so unacknowledged work stops the sources.
+ *
+ * With a `wal`, batches are appended to it and acknowledged once durable; the shards are fed
+ * from the log instead, which keeps what is unsent across outages and restarts.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { AckOutcome } from '../../core/ack.js';
 import type { Batch } from '../../core/batch.js';
 import { type Delivery, defineSink } from '../../core/define.js';
-import { SinkError } from '../../core/errors.js';
+import { SinkError, toError } from '../../core/errors.js';
+import type { WalChannel } from '../../core/extension-points.js';
 import type { Labels } from '../../core/labels.js';
 import type { MetricMetadata, MetricSample } from '../../core/signals.js';
+import { sleep } from '../../core/sleep.js';
+import { metricsWalCodec } from '../../protocols/wal-records/index.js';
 import { PostClient } from './http-client.js';
 import { type RemoteWriteOptions, resolveOptions } from './options.js';
 import { QueueManager } from './queue-manager.js';
 import { buildMetadataRequest, buildRequest } from './request.js';
 import { sendWithRetry } from './sender.js';
 import { BatchTracker, type Entry, recordOutcome } from './tracker.js';
+import { feedFromWal } from './wal-feed.js';
 
 export type { TlsOptions } from './http-client.js';
 export type { QueueOptions, RemoteWriteOptions } from './options.js';
@@ -67,6 +74,7 @@ export function remoteWrite(options: RemoteWriteOptions): OperatorFunction<Batch
         let admitting = false;
         let upstreamDone = false;
         let finished = false;
+        let failedSinceDrain = false;
 
         const sendSettings = {
           client,
@@ -77,6 +85,7 @@ export function remoteWrite(options: RemoteWriteOptions): OperatorFunction<Batch
           retryOnHttp429: settings.retryOnHttp429,
           signal: controller.signal,
           onRetry: (error: SinkError, waitMs: number) => {
+            failedSinceDrain = true;
             context.error('sending', error);
             context.setHealth('unhealthy', `${error.message}; retrying in ${waitMs}ms`);
           },
@@ -129,7 +138,8 @@ export function remoteWrite(options: RemoteWriteOptions): OperatorFunction<Batch
           if (upstreamDone && waiting.length === 0) void finish();
         };
 
-        const enqueue = (batch: Batch<'metrics'>): void => {
+        /** The samples of `batch` this sink sends; the rest are counted as dropped. */
+        const sendable = (batch: Batch<'metrics'>): { samples: MetricSample[]; skipped: number } => {
           let skipped = 0;
           const samples: MetricSample[] = [];
           for (const sample of batch.items) {
@@ -141,6 +151,11 @@ export function remoteWrite(options: RemoteWriteOptions): OperatorFunction<Batch
             samples.push(sample);
           }
           if (skipped > 0) context.dropped(skipped, 'native_histograms_disabled', true);
+          return { samples, skipped };
+        };
+
+        const enqueue = (batch: Batch<'metrics'>): void => {
+          const { samples, skipped } = sendable(batch);
           const tracker = new BatchTracker(batch, samples.length, skipped, settle);
           if (samples.length === 0) return;
           queue.enqueue(
@@ -186,8 +201,82 @@ export function remoteWrite(options: RemoteWriteOptions): OperatorFunction<Batch
           subscriber.complete();
         };
 
+        // With a WAL: batches are appended and acknowledged once durable; the shards read the log.
+        const wal = settings.wal;
+        let appending = 0;
+        const walChannel: Promise<WalChannel<MetricSample> | undefined> =
+          wal === undefined
+            ? Promise.resolve(undefined)
+            : wal
+                .open(`remoteWrite ${settings.url}`, metricsWalCodec, (loss) =>
+                  context.dropped(loss.count, `wal_${loss.reason}`),
+                )
+                .then(
+                  (channel) => {
+                    if (controller.signal.aborted) {
+                      void channel.close();
+                      return undefined;
+                    }
+                    feedFromWal({
+                      channel,
+                      queue,
+                      externalLabels,
+                      signal: controller.signal,
+                      onRejected: (count, reason) => context.dropped(count, reason),
+                    }).catch((error: unknown) => {
+                      context.error('sending', error);
+                      context.setHealth('unhealthy', `reading the WAL failed: ${String(error)}`);
+                    });
+                    return channel;
+                  },
+                  (error: unknown) => {
+                    subscriber.error(error);
+                    return undefined;
+                  },
+                );
+
+        const appendToWal = (batch: Batch<'metrics'>): void => {
+          const { samples, skipped } = sendable(batch);
+          appending++;
+          void walChannel
+            .then(async (channel) => {
+              if (channel === undefined) throw new SinkError('the WAL is not open', true);
+              if (samples.length > 0) await channel.append(samples);
+              subscriber.next(context.settle(batch, { status: 'delivered' }, skipped));
+            })
+            .catch((error: unknown) => {
+              context.error('sending', error);
+              subscriber.next(context.settle(batch, { status: 'failed', error: toError(error) }, 0));
+            })
+            .finally(() => {
+              appending--;
+              if (upstreamDone) void finishWal();
+            });
+        };
+
+        /** Sends what the log holds until caught up or the endpoint fails; the rest waits for the next start. */
+        const finishWal = async (): Promise<void> => {
+          if (finished || appending > 0) return;
+          finished = true;
+          const channel = await walChannel;
+          failedSinceDrain = false;
+          while (
+            channel !== undefined &&
+            !channel.caughtUp() &&
+            !failedSinceDrain &&
+            !controller.signal.aborted
+          )
+            await Promise.race([channel.progress(), sleep(1000, controller.signal)]);
+          controller.abort();
+          await channel?.close();
+          stopTimers();
+          client.close();
+          subscriber.complete();
+        };
+
         const subscription = upstream.subscribe({
           next(batch) {
+            if (wal !== undefined) return appendToWal(batch);
             waiting.push(batch);
             void admit();
           },
@@ -197,13 +286,15 @@ export function remoteWrite(options: RemoteWriteOptions): OperatorFunction<Batch
           },
           complete() {
             upstreamDone = true;
-            void admit();
+            if (wal !== undefined) void finishWal();
+            else void admit();
           },
         });
 
         return () => {
           subscription.unsubscribe();
           controller.abort();
+          void walChannel.then((channel) => channel?.close());
           stopTimers();
           recordOutcome(queue.takeUnsent(), {
             status: 'failed',

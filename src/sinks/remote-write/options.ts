@@ -2,6 +2,7 @@
  * The options of `remoteWrite`, their defaults (Alloy's and Prometheus's) and their validation.
  */
 import { ConfigError } from '../../core/errors.js';
+import type { DurableLog } from '../../core/extension-points.js';
 import { Labels } from '../../core/labels.js';
 import { type Duration, durationOption, positiveIntegerOption } from '../../core/units.js';
 import type { TlsOptions } from './http-client.js';
@@ -54,6 +55,13 @@ export interface RemoteWriteOptions {
   readonly sendExemplars?: boolean;
   /** Whether native histograms are sent. @defaultValue `false`, as Prometheus */
   readonly sendNativeHistograms?: boolean;
+  /**
+   * A write-ahead log to write through, such as `fileWal('./data/wal')` from `rivulet/wal`.
+   * Batches are then acknowledged once durable in it rather than once delivered, so an outage
+   * of the endpoint does not slow the sources; what is unsent at a stop is sent after the next
+   * start. @defaultValue none: batches are held in memory and acknowledged on delivery
+   */
+  readonly wal?: DurableLog;
 }
 
 /** Options with defaults applied and durations in milliseconds. */
@@ -75,6 +83,7 @@ export interface ResolvedOptions {
   readonly metadataSendIntervalMs: number;
   readonly sendExemplars: boolean;
   readonly sendNativeHistograms: boolean;
+  readonly wal: DurableLog | undefined;
 }
 
 const RESERVED_HEADERS = [
@@ -162,5 +171,6 @@ export function resolveOptions(type: string, options: RemoteWriteOptions): Resol
     ),
     sendExemplars: options.sendExemplars ?? false,
     sendNativeHistograms: options.sendNativeHistograms ?? false,
+    wal: options.wal,
   };
 }

@@ -6,12 +6,18 @@ import type { Batch } from '../../core/batch.js';
 import type { Labels } from '../../core/labels.js';
 import type { MetricSample } from '../../core/signals.js';
 
-/** One queued sample: what to send, under which labels, on behalf of which batch. */
+/** Counts samples down to the settlement of whatever they came in (a batch, or a WAL record). */
+export interface SampleTracker {
+  /** Accounts for `count` samples. */
+  record(count: number, outcome: EntryOutcome): void;
+}
+
+/** One queued sample: what to send, under which labels, on behalf of what. */
 export interface Entry {
   readonly sample: MetricSample;
   /** The labels to send: the sample's, with external labels added. */
   readonly labels: Labels;
-  readonly tracker: BatchTracker;
+  readonly tracker: SampleTracker;
 }
 
 /** What happened to a request's samples. */
@@ -21,7 +27,7 @@ export type EntryOutcome =
   | { readonly status: 'failed'; readonly error: Error };
 
 /** Counts one batch's samples down to settlement. */
-export class BatchTracker {
+export class BatchTracker implements SampleTracker {
   private pending: number;
   /** Samples the sink chose not to send (already counted as dropped). */
   readonly skipped: number;
@@ -71,7 +77,7 @@ export class BatchTracker {
 
 /** Records `outcome` for every entry of a request, once per batch. */
 export function recordOutcome(entries: readonly Entry[], outcome: EntryOutcome): void {
-  const counts = new Map<BatchTracker, number>();
+  const counts = new Map<SampleTracker, number>();
   for (const entry of entries) counts.set(entry.tracker, (counts.get(entry.tracker) ?? 0) + 1);
   for (const [tracker, count] of counts) tracker.record(count, outcome);
 }
