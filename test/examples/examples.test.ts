@@ -96,3 +96,28 @@ describe('examples/prometheus-loop.ts', () => {
     expect(await proc.exited).toBe(0);
   }, 30_000);
 });
+
+describe('examples/wal-outage.ts', () => {
+  it('acknowledges from the WAL while the receiver is down, then delivers everything held', async () => {
+    const { freePort } = await import('../interop/prometheus-server.js');
+    const proc = start('examples/wal-outage.ts', {
+      RECEIVER_PORT: String(await freePort()),
+      OUTAGE_SECONDS: '3',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'rivulet-wal-example-')),
+    });
+    const [, heldBytes, held] = await proc.waitFor(
+      /wal: (\d+) bytes in \d+ segment\(s\), (\d+) samples appended, oldest unsent [1-9][\d.]*s; receiver has 0/,
+      10_000,
+    );
+    expect(Number(heldBytes)).toBeGreaterThan(16);
+    expect(Number(held)).toBeGreaterThan(0);
+    await proc.waitFor(/^receiver: listening/m, 10_000);
+    const [, appended, received] = await proc.waitFor(
+      /(\d+) samples appended, oldest unsent 0\.0s; receiver has ([1-9]\d*)/,
+      15_000,
+    );
+    expect(Number(received)).toBeGreaterThanOrEqual(Number(held));
+    expect(Number(received)).toBe(Number(appended));
+    proc.child.kill('SIGKILL');
+  }, 40_000);
+});
