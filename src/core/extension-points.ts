@@ -56,7 +56,7 @@ export interface WalEntry<T> {
 /** Items a log lost without delivering them, and why. */
 export interface WalLoss {
   readonly count: number;
-  /** `max_size`, `max_age`, `corrupt_record` or `missing_segment`. */
+  /** `max_size`, `max_age` or `corrupt_record`. */
   readonly reason: string;
 }
 

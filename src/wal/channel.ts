@@ -75,14 +75,17 @@ export class FileWalChannel<T> implements WalChannel<T> {
 
   progress(): Promise<void> {
     return new Promise((resolve) => {
-      let settled = false;
+      // Whichever of the two wakes it first drops the other, so no waiter outlives the call.
+      const settled = new AbortController();
       const wake = (): void => {
-        if (settled) return;
-        settled = true;
+        if (settled.signal.aborted) return;
+        settled.abort();
+        const at = this.waiters.indexOf(wake);
+        if (at >= 0) this.waiters.splice(at, 1);
         resolve();
       };
       this.waiters.push(wake);
-      void this.deps.segments.waitForChange(this.stop.signal).then(wake);
+      void this.deps.segments.waitForChange(AbortSignal.any([this.stop.signal, settled.signal])).then(wake);
     });
   }
 

@@ -87,6 +87,8 @@ export class FileWalLog implements FileWal {
   private unexpose: () => void = () => undefined;
   private replayTarget: number | undefined;
   private openedAt = 0;
+  /** Set while {@link FileWalLog.open} runs, so a second open started meanwhile is refused too. */
+  private opening = false;
 
   constructor(
     readonly dir: string,
@@ -101,12 +103,25 @@ export class FileWalLog implements FileWal {
     codec: WalCodec<T>,
     onLoss?: (loss: WalLoss) => void,
   ): Promise<WalChannel<T>> {
-    if (this.channel !== undefined)
+    if (this.channel !== undefined || this.opening)
       throw new ConfigError(
         'fileWal',
         'dir',
         `'${this.dir}' is already open; give each sink its own WAL directory`,
       );
+    this.opening = true;
+    try {
+      return await this.openChannel(consumer, codec, onLoss);
+    } finally {
+      this.opening = false;
+    }
+  }
+
+  private async openChannel<T>(
+    consumer: string,
+    codec: WalCodec<T>,
+    onLoss: ((loss: WalLoss) => void) | undefined,
+  ): Promise<WalChannel<T>> {
     this.openedAt = performance.now();
     this.onLoss = onLoss ?? (() => undefined);
     await this.files.mkdir(this.dir);
@@ -132,7 +147,8 @@ export class FileWalLog implements FileWal {
         if (this.segments.totalBytes > this.settings.maxSize) this.retain();
       },
     );
-    await writer.start((last?.index ?? 0) + 1);
+    // Never below the cursor's segment: a segment numbered under it would count as sent.
+    await writer.start(Math.max((last?.index ?? 0) + 1, start.segment));
     this.replayTarget = this.segments.live?.index;
     const reader = new WalReader(this.files, this.segments, codec, this.readerEvents(), start);
     const channel = new FileWalChannel<T>({
@@ -293,8 +309,14 @@ export class FileWalLog implements FileWal {
       return fromOldest;
     }
     const segment = this.segments.all.find((s) => s.index === stored.segment);
-    if (segment !== undefined && stored.offset > segment.size)
-      return { segment: stored.segment + 1, offset: SEGMENT_HEADER_SIZE };
+    // Gone: it held no record and was removed at start-up, or it is missing. Reading goes on at
+    // the start of the next segment there is, which the writer may be about to create.
+    if (segment === undefined)
+      return {
+        segment: stored.offset > SEGMENT_HEADER_SIZE ? stored.segment + 1 : stored.segment,
+        offset: SEGMENT_HEADER_SIZE,
+      };
+    if (stored.offset > segment.size) return { segment: stored.segment + 1, offset: SEGMENT_HEADER_SIZE };
     return stored;
   }
 
@@ -306,6 +328,11 @@ export class FileWalLog implements FileWal {
         this.log(
           `segment ${segment.index}: ${problem} at bytes ${start}-${end} (${end - start} bytes); the records there are lost, reading goes on after them`,
         );
+      },
+      damagedHeader: (segment: Segment, problem: string): void => {
+        this.stats.corruptRecords++;
+        this.stats.corruptBytes += SEGMENT_HEADER_SIZE;
+        this.log(`segment ${segment.index}: ${problem}; reading its records all the same`);
       },
       undecodable: (segment: Segment, start: number, count: number, error: Error): void => {
         this.stats.corruptRecords++;

@@ -21,6 +21,8 @@ export interface ReadRecord<T> {
 
 /** What a reader tells its owner about the damage and losses it meets. */
 export interface ReaderEvents {
+  /** A segment header that is damaged; its frames are read all the same. */
+  damagedHeader(segment: Segment, problem: string): void;
   /** Bytes that held no readable frame. */
   damage(segment: Segment, start: number, end: number, problem: string): void;
   /** A record whose checksum held but whose payload would not decode. */
@@ -33,6 +35,8 @@ export class WalReader<T> {
   position: Position;
   /** When the last record read was appended. */
   lastAppendedAtMs = 0;
+  /** Segments whose damaged header was already reported. */
+  private readonly damagedHeaders = new Set<number>();
 
   constructor(
     private readonly files: WalFiles,
@@ -87,8 +91,10 @@ export class WalReader<T> {
   ): AsyncGenerator<ReadRecord<T>> {
     const scanner = new SegmentScanner(file);
     const problem = await scanner.checkHeader(segment.size);
-    if (problem !== undefined && segment.size > 0)
-      this.events.damage(segment, 0, SEGMENT_HEADER_SIZE, problem);
+    if (problem !== undefined && !this.damagedHeaders.has(segment.index)) {
+      this.damagedHeaders.add(segment.index);
+      this.events.damagedHeader(segment, problem);
+    }
     const decoder = this.codec.decoder();
     await this.replayDefinitions(
       segment,

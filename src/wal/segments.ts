@@ -75,15 +75,20 @@ export class SegmentList {
     for (const wake of waiters) wake();
   }
 
-  /** Resolves on the next change, or when `signal` aborts. */
+  /** Resolves on the next change, or when `signal` aborts (which also drops the waiter). */
   waitForChange(signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();
       const wake = (): void => {
-        signal?.removeEventListener('abort', wake);
+        signal?.removeEventListener('abort', aborted);
         resolve();
       };
-      signal?.addEventListener('abort', wake, { once: true });
+      const aborted = (): void => {
+        const at = this.waiters.indexOf(wake);
+        if (at >= 0) this.waiters.splice(at, 1);
+        resolve();
+      };
+      signal?.addEventListener('abort', aborted, { once: true });
       this.waiters.push(wake);
     });
   }

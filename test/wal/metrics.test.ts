@@ -11,7 +11,7 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function valueOf(text: string, metric: string): number | undefined {
+function metricValue(text: string, metric: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${metric}{`) || l.startsWith(`${metric} `));
   return line === undefined ? undefined : Number(line.split(' ').pop());
 }
@@ -27,24 +27,24 @@ describe('rivulet_wal_* metrics', () => {
 
     let text = await registry.metrics();
     expect(text).toContain(`rivulet_wal_segments{wal="${dir}"}`);
-    expect(valueOf(text, 'rivulet_wal_appended_items_total')).toBe(500);
-    expect(valueOf(text, 'rivulet_wal_appended_records_total')).toBe(50);
-    expect(valueOf(text, 'rivulet_wal_segments')).toBeGreaterThan(1);
-    expect(valueOf(text, 'rivulet_wal_size_bytes')).toBe(wal.snapshot().bytes);
-    expect(valueOf(text, 'rivulet_wal_fsyncs_total')).toBeGreaterThan(0);
+    expect(metricValue(text, 'rivulet_wal_appended_items_total')).toBe(500);
+    expect(metricValue(text, 'rivulet_wal_appended_records_total')).toBe(50);
+    expect(metricValue(text, 'rivulet_wal_segments')).toBeGreaterThan(1);
+    expect(metricValue(text, 'rivulet_wal_size_bytes')).toBe(wal.snapshot().bytes);
+    expect(metricValue(text, 'rivulet_wal_fsyncs_total')).toBeGreaterThan(0);
     // Nothing has been read yet: the oldest unsent record is as old as the first append.
     await new Promise((r) => setTimeout(r, 20));
     let read = 0;
     for await (const entry of channel.read()) {
       if (read === 0) {
         text = await registry.metrics();
-        expect(valueOf(text, 'rivulet_wal_oldest_unsent_age_seconds')).toBeGreaterThan(0.01);
+        expect(metricValue(text, 'rivulet_wal_oldest_unsent_age_seconds')).toBeGreaterThan(0.01);
       }
       entry.done();
       if (++read === 50) break;
     }
     text = await registry.metrics();
-    expect(valueOf(text, 'rivulet_wal_oldest_unsent_age_seconds')).toBe(0);
+    expect(metricValue(text, 'rivulet_wal_oldest_unsent_age_seconds')).toBe(0);
 
     await channel.close();
     expect(await registry.metrics()).not.toContain(`wal="${dir}"`);
