@@ -265,8 +265,11 @@ export function remoteWrite(options: RemoteWriteOptions): OperatorFunction<Batch
             !channel.caughtUp() &&
             !failedSinceDrain &&
             !controller.signal.aborted
-          )
+          ) {
+            // Send partial requests now rather than after batchSendDeadline.
+            void queue.flush();
             await Promise.race([channel.progress(), sleep(1000, controller.signal)]);
+          }
           controller.abort();
           await channel?.close();
           stopTimers();
