@@ -109,8 +109,8 @@ export class FileWalChannel<T> implements WalChannel<T> {
   private async shutdown(): Promise<void> {
     this.stop.abort();
     await this.deps.writer.close();
-    await this.deps.cursors.save(this.cursor());
-    await this.deps.cursors.flush();
+    this.deps.cursors.save(this.cursor());
+    await this.deps.cursors.close();
     this.wake();
     this.deps.onClosed();
   }
@@ -127,7 +127,7 @@ export class FileWalChannel<T> implements WalChannel<T> {
       this.head = 0;
     }
     const cursor = this.cursor();
-    void this.deps.cursors.save(cursor);
+    this.deps.cursors.save(cursor);
     if (cursor.segment !== this.lastSegment) {
       this.lastSegment = cursor.segment;
       this.deps.onSegmentPassed();

@@ -127,14 +127,11 @@ export class FileWalLog implements FileWal {
     await this.files.mkdir(this.dir);
     await this.checkFormat(codec.format);
     await this.recover();
-    const cursors = new CursorStore(
-      this.files,
-      `${this.dir}/${cursorFileName(consumer)}`,
-      consumer,
-      this.settings.fsync === 'always',
-      (error) => this.log(`could not save the read cursor: ${toError(error).message}`),
+    const cursors = new CursorStore(this.files, `${this.dir}/${cursorFileName(consumer)}`, (error) =>
+      this.log(`could not save the read cursor: ${toError(error).message}`),
     );
     const start = await this.startPosition(cursors);
+    await cursors.open();
     const last = this.segments.all[this.segments.all.length - 1];
     const writer = new WalWriter(
       this.dir,
@@ -293,7 +290,8 @@ export class FileWalLog implements FileWal {
 
   private async startPosition(cursors: CursorStore): Promise<Position> {
     const oldest = this.segments.all[0];
-    const fromOldest: Position = { segment: oldest?.index ?? 0, offset: SEGMENT_HEADER_SIZE };
+    // With no segment yet, the first one the writer creates.
+    const fromOldest: Position = { segment: oldest?.index ?? 1, offset: SEGMENT_HEADER_SIZE };
     const stored = await cursors.load();
     if (stored === 'unreadable') {
       this.log(

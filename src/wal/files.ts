@@ -2,7 +2,7 @@
  * The file operations the WAL needs, behind an interface so the same log runs on a model file
  * system in tests (one that can lose whatever was not synced, as a power cut does).
  */
-import { constants } from 'node:fs';
+import { closeSync, constants, fdatasync, openSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 
@@ -19,6 +19,18 @@ export interface WalWritableFile {
 export interface WalReadableFile {
   /** Reads up to `length` bytes at `position` into `into` from `offset`; returns how many were read. */
   read(into: Uint8Array, offset: number, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A small file overwritten in place, synchronously: a read cursor. */
+export interface WalSmallFile {
+  /**
+   * Overwrites the start of the file with `data`, in one positional write that returns once the
+   * operating system has it, so a killed process loses none of it.
+   */
+  overwrite(data: Uint8Array): void;
+  /** Makes what was written durable (fdatasync). */
+  sync(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -42,6 +54,10 @@ export interface WalFiles {
   remove(path: string): Promise<void>;
   /** `undefined` when the file does not exist. */
   readText(path: string): Promise<string | undefined>;
+  /** `undefined` when the file does not exist. */
+  readBytes(path: string): Promise<Uint8Array | undefined>;
+  /** Opens `path` for {@link WalSmallFile.overwrite}, creating it if needed. */
+  openSmall(path: string): Promise<WalSmallFile>;
   /** Replaces `path` with `text` so a reader sees the old or the new content, never a mix. */
   writeTextAtomic(path: string, text: string, sync: boolean): Promise<void>;
   /** Makes the directory's entries (new, renamed and removed files) durable. */
@@ -78,6 +94,27 @@ class NodeReadableFile implements WalReadableFile {
 
   close(): Promise<void> {
     return this.handle.close();
+  }
+}
+
+class NodeSmallFile implements WalSmallFile {
+  constructor(private fd: number | undefined) {}
+
+  overwrite(data: Uint8Array): void {
+    if (this.fd === undefined) throw new Error('the file is closed');
+    let offset = 0;
+    while (offset < data.length) offset += writeSync(this.fd, data, offset, data.length - offset, offset);
+  }
+
+  sync(): Promise<void> {
+    const fd = this.fd;
+    if (fd === undefined) return Promise.resolve();
+    return new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+  }
+
+  async close(): Promise<void> {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
 }
 
@@ -123,6 +160,17 @@ export const nodeFiles: WalFiles = {
       if (isNotFound(error)) return undefined;
       throw error;
     }
+  },
+  async readBytes(path) {
+    try {
+      return await readFile(path);
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  },
+  async openSmall(path) {
+    return new NodeSmallFile(openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644));
   },
   async writeTextAtomic(path, text, sync) {
     const temporary = `${path}.tmp`;
