@@ -33,7 +33,8 @@ export type ScanStep =
 
 /** A cursor over the frames of one segment file. */
 export class SegmentScanner {
-  private window = new Uint8Array(CHUNK);
+  /** Grows to what the reads need, at most a chunk unless a frame is larger. */
+  private window = new Uint8Array(0);
   private view = new DataView(this.window.buffer);
   private windowStart = 0;
   private windowLength = 0;
@@ -120,7 +121,7 @@ export class SegmentScanner {
     if (at >= this.windowStart && at + length <= this.windowStart + this.windowLength) return true;
     const want = Math.max(length, Math.min(CHUNK, end - at));
     if (this.window.length < want) {
-      this.window = new Uint8Array(want);
+      this.window = new Uint8Array(Math.max(want, Math.min(CHUNK, this.window.length * 2)));
       this.view = new DataView(this.window.buffer);
     }
     let got = 0;
