@@ -1,10 +1,13 @@
 /**
  * Runs every benchmark and prints a table. `--json` prints JSON instead; `--write` also rewrites
- * the generated part of BENCHMARKS.md.
+ * the generated part of BENCHMARKS.md. Names given run only the benchmarks whose name contains
+ * one of them (the table in BENCHMARKS.md is only rewritten from a full run).
  *
  *   npm run bench
  *   npm run bench -- --json
  *   npm run bench -- --write
+ *   npm run bench -- wal
+ *   npm run bench -- relabel labels-hash --json
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -15,20 +18,34 @@ import { run as promTextParse } from './prom-text-parse.js';
 import { run as relabel } from './relabel.js';
 import { run as remoteWriteEncode } from './remote-write-encode.js';
 import { run as scrapeVsAgent } from './scrape-vs-prometheus-agent.js';
+import { run as wal } from './wal.js';
 
-const benches: readonly (() => Promise<BenchRow[]>)[] = [
-  pipelineOverhead,
-  labelsHash,
-  promTextParse,
-  relabel,
-  remoteWriteEncode,
-  scrapeVsAgent,
+const benches: readonly (readonly [string, () => Promise<BenchRow[]>])[] = [
+  ['pipeline-overhead', pipelineOverhead],
+  ['labels-hash', labelsHash],
+  ['prom-text-parse', promTextParse],
+  ['relabel', relabel],
+  ['remote-write-encode', remoteWriteEncode],
+  ['scrape-vs-prometheus-agent', scrapeVsAgent],
+  ['wal', wal],
 ];
 
-const rows: BenchRow[] = [];
-for (const bench of benches) rows.push(...(await bench()));
+const args = new Set(process.argv.slice(2).filter((arg) => arg.startsWith('--')));
+const names = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const selected =
+  names.length === 0 ? benches : benches.filter(([name]) => names.some((n) => name.includes(n)));
+if (selected.length === 0)
+  throw new Error(
+    `no benchmark matches ${names.join(', ')}; there are ${benches.map(([n]) => n).join(', ')}`,
+  );
+if (names.length > 0 && args.has('--write'))
+  throw new Error(
+    '--write rewrites the whole table in BENCHMARKS.md, so it needs every benchmark: drop the names',
+  );
 
-const args = new Set(process.argv.slice(2));
+const rows: BenchRow[] = [];
+for (const [, bench] of selected) rows.push(...(await bench()));
+
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const date = new Date().toISOString().slice(0, 10);
 
