@@ -13,11 +13,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { BenchRow } from './harness.js';
 import { run as labelsHash } from './labels-hash.js';
+import { run as lokiEncode } from './loki-encode.js';
 import { run as pipelineOverhead } from './pipeline-overhead.js';
+import { run as processLogs } from './process-logs.js';
 import { run as promTextParse } from './prom-text-parse.js';
 import { run as relabel } from './relabel.js';
 import { run as remoteWriteEncode } from './remote-write-encode.js';
 import { run as scrapeVsAgent } from './scrape-vs-prometheus-agent.js';
+import { run as syslogParse } from './syslog-parse.js';
 import { run as wal } from './wal.js';
 
 const benches: readonly (readonly [string, () => Promise<BenchRow[]>])[] = [
@@ -25,8 +28,11 @@ const benches: readonly (readonly [string, () => Promise<BenchRow[]>])[] = [
   ['labels-hash', labelsHash],
   ['prom-text-parse', promTextParse],
   ['relabel', relabel],
+  ['process-logs', processLogs],
   ['remote-write-encode', remoteWriteEncode],
+  ['loki-encode', lokiEncode],
   ['scrape-vs-prometheus-agent', scrapeVsAgent],
+  ['syslog-parse', syslogParse],
   ['wal', wal],
 ];
 

@@ -122,6 +122,22 @@ export {
   toExpositionType,
 } from './protocols/exposition-text.js';
 export {
+  decodeLokiPushBody,
+  decodeLokiPushJson,
+  decodeLokiPushRequest,
+  encodeLokiPushBody,
+  encodeLokiPushJson,
+  encodeLokiPushRequest,
+  formatLokiLabels,
+  LOKI_JSON_CONTENT_TYPE,
+  LOKI_PROTOBUF_CONTENT_TYPE,
+  LOKI_PUSH_PATH,
+  LokiDecodeError,
+  type LokiPushEntry,
+  type LokiPushStream,
+  parseLokiLabels,
+} from './protocols/loki/index.js';
+export {
   encodeOpenMetricsFamilyHeader,
   formatOpenMetricsTimestamp,
   OPENMETRICS_CONTENT_TYPE,
@@ -152,10 +168,36 @@ export {
   type WriteSample,
   type WriteSeries,
 } from './protocols/remote-write/index.js';
+export {
+  decodeSyslogDatagram,
+  detectSyslogFormat,
+  type FormatRfc3164Options,
+  type FormatRfc5424Options,
+  formatRfc3164,
+  formatRfc5424,
+  formatSyslogTimestamp,
+  frameOctetCounting,
+  type ParseSyslogOptions,
+  parseRfc3164,
+  parseRfc5424,
+  parseSyslog,
+  type Rfc3164Options,
+  SYSLOG_FACILITY_NAMES,
+  SYSLOG_SEVERITY_NAMES,
+  type SyslogFormat,
+  type SyslogFrameHandler,
+  type SyslogFraming,
+  type SyslogMessage,
+  SyslogParseError,
+  type SyslogSdElement,
+  type SyslogSdParam,
+  SyslogStreamDecoder,
+} from './protocols/syslog/index.js';
 export { logsWalCodec, metricsWalCodec, WalRecordError } from './protocols/wal-records/index.js';
 export { type ConsoleSinkOptions, consoleSink } from './sinks/console-sink.js';
 export { type ExpositionAddress, type ExpositionOptions, exposition } from './sinks/exposition/index.js';
 export { type FileSinkOptions, fileSink } from './sinks/file-sink.js';
+export { type LokiWriteOptions, lokiWrite } from './sinks/loki-write/index.js';
 export {
   type QueueOptions,
   type RemoteWriteOptions,
@@ -164,12 +206,81 @@ export {
 } from './sinks/remote-write/index.js';
 export { type HostMetricsCollector, type HostMetricsOptions, hostMetrics } from './sources/host-metrics.js';
 export {
+  type LokiReceiverAddress,
+  type LokiReceiverOptions,
+  lokiReceiver,
+} from './sources/loki-receiver/index.js';
+export {
   type RemoteWriteReceiverAddress,
   type RemoteWriteReceiverOptions,
   remoteWriteReceiver,
 } from './sources/remote-write-receiver/index.js';
 export { type ScrapeOptions, scrape, type Target } from './sources/scrape/index.js';
 export { type SelfMetricsOptions, selfMetrics } from './sources/self-metrics.js';
+export {
+  type SyslogReceiverAddress,
+  type SyslogReceiverOptions,
+  syslogReceiver,
+} from './sources/syslog-receiver/index.js';
+export { type TailFilesOptions, tailFiles } from './sources/tail-files/index.js';
+export {
+  type CounterMetricStageOptions,
+  type CriStageOptions,
+  cri,
+  type DropStageOptions,
+  decolorize,
+  docker,
+  drop,
+  type ExtractedValue,
+  type GaugeMetricStageOptions,
+  type HistogramMetricStageOptions,
+  type JsonStageOptions,
+  json,
+  type LabelsStageValues,
+  type LimitStageOptions,
+  type LogfmtStageOptions,
+  type LogMetrics,
+  type LogMetricsOptions,
+  type LogMetricType,
+  labelDrop,
+  labelKeep,
+  labels,
+  limit,
+  logfmt,
+  logMetrics,
+  type MatchStageOptions,
+  type MetricStageBase,
+  type MetricsStageOptions,
+  type MultilineStageOptions,
+  match,
+  metrics,
+  multiline,
+  type OutputStageOptions,
+  output,
+  type PatternStageOptions,
+  type ProcessLogsOptions,
+  pattern,
+  processLogs,
+  type RegexStageOptions,
+  type ReplaceStageOptions,
+  regex,
+  replace,
+  Stage,
+  type StageType,
+  staticLabels,
+  structuredMetadata,
+  TENANT_LABEL,
+  type TemplateStageOptions,
+  type TenantStageOptions,
+  type TimestampStageOptions,
+  type TruncateRule,
+  type TruncateSourceType,
+  type TruncateStageOptions,
+  template,
+  tenant,
+  timestamp,
+  truncate,
+} from './transforms/process-logs/index.js';
 export {
   compileRelabelRules,
   DEFAULT_MAX_CACHE_SIZE,
