@@ -22,10 +22,10 @@ import { sleep } from '../../core/sleep.js';
 import { LOKI_JSON_CONTENT_TYPE, LOKI_PROTOBUF_CONTENT_TYPE } from '../../protocols/loki/index.js';
 import { logsWalCodec } from '../../protocols/wal-records/index.js';
 import { PostClient } from '../remote-write/http-client.js';
+import { sendWithRetry } from '../remote-write/sender.js';
 import { type LokiWriteOptions, resolveOptions } from './options.js';
 import { SendQueue } from './queue.js';
 import { buildBody, EntryPreparer } from './request.js';
-import { sendWithRetry } from './sender.js';
 import { BatchTracker, type QueuedEntry, recordOutcome, WalRecordTracker } from './tracker.js';
 
 export type { LokiWriteOptions } from './options.js';
@@ -104,6 +104,8 @@ export function lokiWrite(options: LokiWriteOptions): OperatorFunction<Batch<'lo
           minBackoffMs: settings.minBackoffMs,
           maxBackoffMs: settings.maxBackoffMs,
           maxRetries: settings.maxRetries,
+          jitter: true,
+          announceRetries: false,
           retryOnHttp429: settings.retryOnHttp429,
           signal: controller.signal,
           onRetry: (error: SinkError, waitMs: number) => {
@@ -114,11 +116,10 @@ export function lokiWrite(options: LokiWriteOptions): OperatorFunction<Batch<'lo
         };
 
         const send = async (tenant: string, entries: readonly QueuedEntry[]): Promise<void> => {
-          const result = await sendWithRetry(
-            buildBody(entries, settings.format),
-            headersFor(tenant),
-            sendSettings,
-          );
+          const result = await sendWithRetry(buildBody(entries, settings.format), {
+            ...sendSettings,
+            headers: headersFor(tenant),
+          });
           if (result.status === 'sent') {
             context.setHealth('healthy');
             recordOutcome(entries, { status: 'sent' });

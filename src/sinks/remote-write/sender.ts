@@ -2,7 +2,8 @@
  * Sends one request body until it is accepted, rejected for good, or the sink stops: retries on
  * network errors, 5xx and (when enabled) 429, waiting with exponential backoff or the server's
  * Retry-After; a 2xx delivers; any other status rejects without retrying, as the remote write
- * spec requires.
+ * spec requires. `lokiWrite` uses it too, with a retry limit and jittered backoff as Alloy's
+ * `loki.write` has them.
  */
 import { SinkError } from '../../core/errors.js';
 import { nextBackoff, parseRetryAfter, wait } from './backoff.js';
@@ -22,6 +23,15 @@ export interface SendSettings {
   readonly minBackoffMs: number;
   readonly maxBackoffMs: number;
   readonly retryOnHttp429: boolean;
+  /** Retries after the first attempt before giving up with reason `max_retries`. @defaultValue unlimited */
+  readonly maxRetries?: number;
+  /**
+   * Whether each wait is drawn between the current backoff and the next (dskit's backoff, which
+   * Loki's clients use) rather than being the current backoff exactly (Prometheus's).
+   */
+  readonly jitter?: boolean;
+  /** Whether retries carry a `Retry-Attempt` header (remote write's). @defaultValue `true` */
+  readonly announceRetries?: boolean;
   readonly signal: AbortSignal;
   /** Called for each failed attempt that will be retried. */
   readonly onRetry: (error: SinkError, waitMs: number) => void;
@@ -38,7 +48,9 @@ export async function sendWithRetry(body: Uint8Array, settings: SendSettings): P
       };
     }
     const headers =
-      attempt === 0 ? settings.headers : { ...settings.headers, 'Retry-Attempt': String(attempt) };
+      attempt === 0 || settings.announceRetries === false
+        ? settings.headers
+        : { ...settings.headers, 'Retry-Attempt': String(attempt) };
     let retryAfterMs: number | undefined;
     let error: SinkError;
     try {
@@ -60,9 +72,24 @@ export async function sendWithRetry(body: Uint8Array, settings: SendSettings): P
       if (settings.signal.aborted) continue;
       error = new SinkError(`request failed: ${(thrown as Error).message}`, true, { cause: thrown });
     }
-    const waitMs = retryAfterMs ?? backoff;
+    if (attempt >= (settings.maxRetries ?? Number.POSITIVE_INFINITY)) {
+      return {
+        status: 'rejected',
+        reason: 'max_retries',
+        error: new SinkError(`gave up after ${attempt + 1} attempts: ${error.message}`, false, {
+          cause: error,
+        }),
+      };
+    }
+    const next = nextBackoff(backoff, settings.maxBackoffMs);
+    const backoffMs =
+      settings.jitter === true ? Math.round(backoff + Math.random() * (next - backoff)) : backoff;
+    const waitMs = Math.min(
+      retryAfterMs ?? backoffMs,
+      settings.jitter === true ? settings.maxBackoffMs : Number.POSITIVE_INFINITY,
+    );
     settings.onRetry(error, waitMs);
     await wait(waitMs, settings.signal);
-    backoff = nextBackoff(backoff, settings.maxBackoffMs);
+    backoff = next;
   }
 }
