@@ -12,6 +12,7 @@
  * With a `wal`, batches are appended to it and acknowledged once durable; the shards are fed
  * from the log instead, which keeps what is unsent across outages and restarts.
  */
+import { setMaxListeners } from 'node:events';
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { AckOutcome } from '../../core/ack.js';
 import type { Batch } from '../../core/batch.js';
@@ -67,6 +68,8 @@ export function remoteWrite(options: RemoteWriteOptions): OperatorFunction<Batch
     (context) => (upstream) =>
       new Observable<Delivery>((subscriber) => {
         const controller = new AbortController();
+        // Every shard's request and backoff listens to it: that is up to maxShards listeners, not a leak.
+        setMaxListeners(settings.maxShards * 2 + 8, controller.signal);
         const client = new PostClient(settings.url, settings.tls, settings.maxShards);
         const metadata = new Map<string, MetricMetadata>();
         const externalLabels = externalLabeller(settings.externalLabels);
