@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { BenchRow } from './harness.js';
 import { run as labelsHash } from './labels-hash.js';
+import { run as logsPipeline } from './logs-pipeline.js';
 import { run as lokiEncode } from './loki-encode.js';
 import { run as pipelineOverhead } from './pipeline-overhead.js';
 import { run as processLogs } from './process-logs.js';
@@ -31,6 +32,7 @@ const benches: readonly (readonly [string, () => Promise<BenchRow[]>])[] = [
   ['process-logs', processLogs],
   ['remote-write-encode', remoteWriteEncode],
   ['loki-encode', lokiEncode],
+  ['logs-pipeline', logsPipeline],
   ['scrape-vs-prometheus-agent', scrapeVsAgent],
   ['syslog-parse', syslogParse],
   ['wal', wal],

@@ -133,6 +133,8 @@ export class Tailer {
   private nextSyncAt = 0;
   private lastSyncAt = 0;
   private eventPending = false;
+  /** A file still had bytes when its read budget ran out: poll again at once, not after `pollInterval`. */
+  private behind = false;
   /** Paths `fs.watch` reported changed since the last poll: polled before the interval is up. */
   private readonly hot = new Set<string>();
   private lastFullPollAt = 0;
@@ -559,6 +561,12 @@ export class Tailer {
       );
       await this.emitReady();
     }
+    if (file.readOffset < size && !this.stopping()) {
+      // A backlog (a start from the beginning, a restart, a burst): keep reading it at the pace
+      // the in-flight window allows, which emitReady already waits for.
+      this.hot.add(file.path);
+      this.behind = true;
+    }
     if (
       file.rotated &&
       file.readOffset >= size &&
@@ -803,6 +811,12 @@ export class Tailer {
   /** Waits for the next poll, sync or retry, or for an `fs.watch` event, or for a stop. */
   private async idle(): Promise<void> {
     const { signal } = this.context;
+    if (this.behind) {
+      this.behind = false;
+      // Let timers and I/O callbacks run between budgets.
+      await new Promise((resolve) => setImmediate(resolve));
+      return;
+    }
     // However many events come, polls are at least this far apart.
     await sleep(Math.min(MIN_POLL_GAP_MS, this.settings.pollMs), signal);
     let deadline = Math.min(this.lastFullPollAt + this.settings.pollMs, this.nextSyncAt);
