@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FileWal, fileWal, type WalChannel, type WalEntry } from 'rivulet/wal';
+import { type FileWal, fileWal, type WalChannel } from 'rivulet/wal';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cursorFileName } from '../../src/wal/cursor-store.js';
 import {
@@ -22,6 +22,7 @@ import {
   SEGMENT_HEADER_SIZE,
 } from '../../src/wal/format.js';
 import { items, type TestItem, testCodec } from './json-codec.js';
+import { drain, range, seqs, take } from './reading.js';
 
 const dirs: string[] = [];
 const channels: WalChannel<TestItem>[] = [];
@@ -50,44 +51,6 @@ async function openWal(dir: string, segmentSize: number): Promise<Opened> {
   channels.push(channel);
   return { wal, channel, lines };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Reads, marking every record done, until the channel is caught up; returns the items read. */
-async function drain(channel: WalChannel<TestItem>, timeoutMs = 10_000): Promise<TestItem[]> {
-  const got: TestItem[] = [];
-  const stop = new AbortController();
-  const reading = (async () => {
-    for await (const entry of channel.read(stop.signal)) {
-      got.push(...entry.items);
-      entry.done();
-    }
-  })();
-  const deadline = Date.now() + timeoutMs;
-  try {
-    while (!channel.caughtUp()) {
-      if (Date.now() > deadline) throw new Error(`not caught up after ${timeoutMs}ms; read ${got.length}`);
-      await Promise.race([channel.progress(), sleep(25)]);
-    }
-  } finally {
-    stop.abort();
-    await reading;
-  }
-  return got;
-}
-
-/** Reads `n` records without marking them done. */
-async function take(channel: WalChannel<TestItem>, n: number): Promise<WalEntry<TestItem>[]> {
-  const out: WalEntry<TestItem>[] = [];
-  for await (const entry of channel.read()) {
-    out.push(entry);
-    if (out.length === n) break;
-  }
-  return out;
-}
-
-const seqs = (list: readonly TestItem[]) => list.map((item) => item.seq);
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 /** Writes `appends` batches of `per` items with a fresh WAL, then closes it; returns how many items. */
 async function writeData(dir: string, segmentSize: number, appends: number, per: number): Promise<number> {

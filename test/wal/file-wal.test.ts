@@ -20,6 +20,7 @@ import {
   SEGMENT_HEADER_SIZE,
 } from '../../src/wal/format.js';
 import { items, type TestItem, testCodec } from './json-codec.js';
+import { drain, range, seqs, sleep, take } from './reading.js';
 
 const dirs: string[] = [];
 const channels: WalChannel<TestItem>[] = [];
@@ -56,45 +57,6 @@ async function appendBatches(channel: WalChannel<TestItem>, appends: number, per
   for (let i = 0; i < appends; i++) await channel.append(items(from + i * per, per));
   return appends * per;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Reads, marking every record done, until the channel is caught up; returns the items read. */
-async function drain(channel: WalChannel<TestItem>, timeoutMs = 10_000): Promise<TestItem[]> {
-  const got: TestItem[] = [];
-  const stop = new AbortController();
-  const reading = (async () => {
-    for await (const entry of channel.read(stop.signal)) {
-      got.push(...entry.items);
-      entry.done();
-    }
-  })();
-  const deadline = Date.now() + timeoutMs;
-  try {
-    while (!channel.caughtUp()) {
-      if (Date.now() > deadline) throw new Error(`not caught up after ${timeoutMs}ms; read ${got.length}`);
-      await Promise.race([channel.progress(), sleep(25)]);
-    }
-  } finally {
-    stop.abort();
-    await reading;
-  }
-  return got;
-}
-
-/** Reads `n` records without marking them done. */
-async function take(channel: WalChannel<TestItem>, n: number): Promise<WalEntry<TestItem>[]> {
-  const out: WalEntry<TestItem>[] = [];
-  if (n === 0) return out;
-  for await (const entry of channel.read()) {
-    out.push(entry);
-    if (out.length === n) break;
-  }
-  return out;
-}
-
-const seqs = (list: readonly TestItem[]) => list.map((item) => item.seq);
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 function segmentFiles(dir: string): string[] {
   return readdirSync(dir)
