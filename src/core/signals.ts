@@ -82,6 +82,11 @@ export interface LogEntry {
   readonly timestampNs: bigint;
   /** Loki's structured metadata: per-line labels that are not indexed. */
   readonly structuredMetadata?: Labels;
+  /**
+   * The OTLP log record this entry was made from, when it came in over OTLP. OTLP exporters send
+   * it back as it was (with the entry's line and time), so OTLP in, OTLP out loses nothing.
+   */
+  readonly otlp?: OtlpLogRecord;
 }
 
 /**
@@ -174,6 +179,30 @@ export interface Span {
   readonly links: readonly SpanLink[];
   readonly droppedLinksCount: number;
   readonly status: SpanStatus;
+}
+
+/** One OTLP log record with its resource and scope. */
+export interface OtlpLogRecord {
+  readonly resource: Resource;
+  readonly scope: InstrumentationScope;
+  /** Nanoseconds since the Unix epoch when the event happened; 0 when unknown. */
+  readonly timeUnixNano: bigint;
+  /** Nanoseconds since the Unix epoch when the event was observed by the collection system. */
+  readonly observedTimeUnixNano: bigint;
+  /** 0 (unspecified) to 24 (FATAL4), as the OTel log data model numbers them. */
+  readonly severityNumber: number;
+  readonly severityText: string;
+  readonly body: AnyValue;
+  readonly attributes: Attributes;
+  readonly droppedAttributesCount: number;
+  /** W3C trace flags in the low byte. */
+  readonly flags: number;
+  /** 16 bytes, or empty. */
+  readonly traceId: Uint8Array;
+  /** 8 bytes, or empty. */
+  readonly spanId: Uint8Array;
+  /** The event name, for log records that are events; empty otherwise. */
+  readonly eventName: string;
 }
 
 /** A profile: a pprof payload with the labels of the process it describes. */

@@ -6,8 +6,7 @@
  * {@link LokiDecodeError} naming the byte. What it builds grows only with the bytes present.
  */
 import { Labels } from '../../core/labels.js';
-import { ProtoReader } from '../remote-write/proto-reader.js';
-import { RemoteWriteDecodeError } from '../remote-write/types.js';
+import { ProtoReader, ProtoWireError } from '../protobuf/reader.js';
 import { parseLokiLabels } from './label-string.js';
 import { LokiDecodeError, type LokiPushEntry, type LokiPushStream } from './types.js';
 
@@ -49,7 +48,7 @@ export function decodeLokiPushRequest(bytes: Uint8Array): LokiPushStream[] {
     return streams;
   } catch (error) {
     if (error instanceof LokiDecodeError) throw error;
-    if (error instanceof RemoteWriteDecodeError) throw new LokiDecodeError(error.reason, error.offset);
+    if (error instanceof ProtoWireError) throw new LokiDecodeError(error.reason, error.offset);
     throw new LokiDecodeError(`cannot decode: ${String(error)}`, reader?.pos ?? 0);
   }
 }

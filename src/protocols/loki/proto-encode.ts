@@ -6,7 +6,7 @@
  * timestamp, which Go always writes.
  */
 import type { Labels } from '../../core/labels.js';
-import { int64High, int64Low, utf8Size, varint32Size, varint64Size } from '../remote-write/proto-writer.js';
+import { int64High, int64Low, utf8Size, varint32Size, varint64Size } from '../protobuf/writer.js';
 import { formatLokiLabels } from './label-string.js';
 import type { LokiPushEntry, LokiPushStream } from './types.js';
 

@@ -4,7 +4,7 @@
  * repeated fields read packed or not.
  */
 import type { BucketSpan, NativeHistogram } from '../../core/signals.js';
-import { FIXED64, LENGTH, type ProtoReader, VARINT } from './proto-reader.js';
+import { FIXED64, LENGTH, type ProtoReader, VARINT } from '../protobuf/reader.js';
 import type { WriteHistogram } from './types.js';
 
 const RESET_HINTS: readonly NativeHistogram['resetHint'][] = ['unknown', 'yes', 'no', 'gauge'];

@@ -8,7 +8,7 @@
 import { Labels } from '../../core/labels.js';
 import type { Exemplar, MetricMetadata, MetricType } from '../../core/signals.js';
 import { decodeHistogram } from './decode-histogram.js';
-import { ProtoReader } from './proto-reader.js';
+import { ProtoReader, ProtoWireError } from '../protobuf/reader.js';
 import {
   type DecodedSeries,
   type DecodedWriteRequest,
@@ -58,6 +58,7 @@ export function decodeWriteRequest(bytes: Uint8Array): DecodedWriteRequest {
     return { timeseries, metadata };
   } catch (error) {
     if (error instanceof RemoteWriteDecodeError) throw error;
+    if (error instanceof ProtoWireError) throw new RemoteWriteDecodeError(error.reason, error.offset);
     throw new RemoteWriteDecodeError(`cannot decode: ${String(error)}`, reader?.pos ?? 0);
   }
 }

@@ -4,7 +4,7 @@
  * a small growable buffer and copied into the request as it is.
  */
 import type { Exemplar, MetricMetadata, MetricType, NativeHistogram } from '../../core/signals.js';
-import { int64High, int64Low, ProtoWriter, sint64Size, utf8Size, varint32Size } from './proto-writer.js';
+import { int64High, int64Low, ProtoWriter, sint64Size, utf8Size, varint32Size } from '../protobuf/writer.js';
 
 const METRIC_TYPES: Readonly<Record<MetricType, number>> = {
   unknown: 0,

@@ -11,7 +11,7 @@ import {
   type LokiPushEntry,
   type LokiPushStream,
 } from '../../protocols/loki/index.js';
-import { utf8Size } from '../../protocols/remote-write/proto-writer.js';
+import { utf8Size } from '../../protocols/protobuf/writer.js';
 import type { EntryTracker, QueuedEntry } from './tracker.js';
 
 /** The label that routes an entry to another tenant, as in Alloy and Promtail. */

@@ -171,4 +171,66 @@ export class ProtoWriter {
     this.uint32(size);
     this.utf8(text, size);
   }
+
+  /** Length-prefixed bytes. */
+  bytesField(value: Uint8Array): void {
+    this.uint32(value.length);
+    this.ensure(value.length);
+    this.bytes.set(value, this.pos);
+    this.pos += value.length;
+  }
+
+  /** A little-endian fixed64 from an unsigned (or two's complement) bigint. */
+  fixed64(value: bigint): void {
+    this.ensure(8);
+    this.view.setBigUint64(this.pos, BigInt.asUintN(64, value), true);
+    this.pos += 8;
+  }
+
+  /** A little-endian fixed32. */
+  fixed32(value: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.pos, value >>> 0, true);
+    this.pos += 4;
+  }
+
+  /** A 64-bit varint from a bigint (two's complement for negative values). */
+  int64Big(value: bigint): void {
+    const unsigned = BigInt.asUintN(64, value);
+    this.varint64(Number(unsigned & 0xffffffffn), Number(unsigned >> 32n));
+  }
+
+  /**
+   * Starts a length-delimited message of which the size is not known yet: writes `tag` and
+   * reserves one byte for the length. Returns the mark to pass to {@link endMessage}.
+   */
+  beginMessage(tag: number): number {
+    this.uint32(tag);
+    this.ensure(1);
+    return this.pos++;
+  }
+
+  /**
+   * Ends the message begun at `mark`: writes its length, moving the body along when the length
+   * needs more than the one byte reserved for it.
+   */
+  endMessage(mark: number): void {
+    const length = this.pos - mark - 1;
+    if (length < 0x80) {
+      this.bytes[mark] = length;
+      return;
+    }
+    const extra = varint32Size(length) - 1;
+    this.ensure(extra);
+    const bytes = this.bytes;
+    bytes.copyWithin(mark + 1 + extra, mark + 1, this.pos);
+    let at = mark;
+    let v = length;
+    while (v > 127) {
+      bytes[at++] = (v & 127) | 128;
+      v >>>= 7;
+    }
+    bytes[at] = v;
+    this.pos += extra;
+  }
 }

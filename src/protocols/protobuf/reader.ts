@@ -1,9 +1,22 @@
 /**
  * A minimal, strict protobuf reader. Every read is checked against the end of the message it is
- * in, so a corrupt length or a truncated field raises a {@link RemoteWriteDecodeError} naming the
- * byte, and nothing is allocated from a length that is not backed by bytes.
+ * in, so a corrupt length or a truncated field raises a {@link ProtoWireError} naming the byte,
+ * and nothing is allocated from a length that is not backed by bytes. Each protocol's decoder
+ * turns that error into its own.
  */
-import { RemoteWriteDecodeError } from './types.js';
+
+/** Protobuf wire data was malformed at byte `offset`. */
+export class ProtoWireError extends Error {
+  readonly reason: string;
+  readonly offset: number;
+
+  constructor(reason: string, offset: number) {
+    super(`${reason} at byte ${offset}`);
+    this.name = 'ProtoWireError';
+    this.reason = reason;
+    this.offset = offset;
+  }
+}
 
 const fatalDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const lenientDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -41,7 +54,7 @@ export class ProtoReader {
 
   /** Throws the decode error for `reason` at `at` (the current position by default). */
   fail(reason: string, at: number = this.pos): never {
-    throw new RemoteWriteDecodeError(reason, at);
+    throw new ProtoWireError(reason, at);
   }
 
   /** Reads a varint of up to 64 bits into `low`/`high` and returns `low`. */
@@ -141,6 +154,35 @@ export class ProtoReader {
     const value = this.view.getFloat64(this.pos, true);
     this.pos += 8;
     return value;
+  }
+
+  /** Reads a little-endian fixed64 as an unsigned bigint. */
+  fixed64(end: number): bigint {
+    if (end - this.pos < 8) this.fail('truncated fixed64');
+    const value = this.view.getBigUint64(this.pos, true);
+    this.pos += 8;
+    return value;
+  }
+
+  /** Reads a little-endian fixed32 as an unsigned number. */
+  fixed32(end: number): number {
+    if (end - this.pos < 4) this.fail('truncated fixed32');
+    const value = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return value;
+  }
+
+  /** The last varint as a signed 64-bit bigint. */
+  int64Big(): bigint {
+    return BigInt.asIntN(64, (BigInt(this.high) << 32n) | BigInt(this.low));
+  }
+
+  /** Reads length-delimited bytes, as a copy that does not keep the message alive. */
+  bytesField(end: number): Uint8Array {
+    const stop = this.delimited(end);
+    const copy = this.bytes.slice(this.pos, stop);
+    this.pos = stop;
+    return copy;
   }
 
   /** Reads a length-delimited string. */
