@@ -6,20 +6,13 @@
  * once its batch's acknowledgement settles, so a sender hears of success only when the samples
  * reached their sink, and sends again when they did not.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { defineSource, type SourceContext, type SourceStream } from '../../core/define.js';
-import { ConfigError, SourceError } from '../../core/errors.js';
-import { type BoundAddress, parseListen } from '../../core/listen-address.js';
-import {
-  type ByteSize,
-  byteSizeOption,
-  type Duration,
-  durationOption,
-  positiveIntegerOption,
-} from '../../core/units.js';
+import { defineSource, type SourceStream } from '../../core/define.js';
+import type { BoundAddress } from '../../core/listen-address.js';
+import type { ByteSize, Duration } from '../../core/units.js';
+import { pathOption, pushOptions } from '../http-push/options.js';
+import { servePush } from '../http-push/push-server.js';
 import { MetadataCache } from './convert.js';
-import { handle, type ReceiverState } from './handler.js';
+import { handle, remoteWriteProtocol } from './handler.js';
 
 const TYPE = 'remoteWriteReceiver';
 /** The most metric families whose metadata is remembered. */
@@ -119,112 +112,16 @@ export interface RemoteWriteReceiverOptions {
  * ```
  */
 export function remoteWriteReceiver(options: RemoteWriteReceiverOptions = {}): SourceStream<'metrics'> {
-  const listen = parseListen(TYPE, options.listen ?? '127.0.0.1:9090');
-  const path = options.path ?? '/api/v1/write';
-  if (typeof path !== 'string' || !/^\/[^\s?#]*$/.test(path)) {
-    throw new ConfigError(
-      TYPE,
-      'path',
-      `must start with '/' and hold no spaces, '?' or '#', got '${String(path)}'`,
-    );
-  }
-  const maxBodySize = byteSizeOption(TYPE, 'maxBodySize', options.maxBodySize ?? '10MiB', 1);
-  const maxDecompressedSize =
-    options.maxDecompressedSize === undefined
-      ? maxBodySize * 8
-      : byteSizeOption(TYPE, 'maxDecompressedSize', options.maxDecompressedSize, 1);
-  const maxInFlight = positiveIntegerOption(TYPE, 'maxInFlight', options.maxInFlight ?? 16);
-  const overloadedStatus = options.overloadedStatus ?? 429;
-  if (overloadedStatus !== 429 && overloadedStatus !== 503) {
-    throw new ConfigError(TYPE, 'overloadedStatus', `must be 429 or 503, got ${String(overloadedStatus)}`);
-  }
-  const retryAfterMs = durationOption(TYPE, 'retryAfter', options.retryAfter ?? '1s');
-  const drainTimeoutMs = durationOption(TYPE, 'drainTimeout', options.drainTimeout ?? '30s');
-  const onListening = options.onListening;
-  if (onListening !== undefined && typeof onListening !== 'function') {
-    throw new ConfigError(TYPE, 'onListening', 'must be a function');
-  }
-
-  return defineSource({ type: TYPE, id: options.id, kind: 'metrics', maxInFlight }, async (context) => {
-    let cutOff!: () => void;
-    const state: ReceiverState = {
-      context,
-      path,
-      maxBodySize,
-      maxDecompressedSize,
-      retryAfterMs,
-      overloadedStatus,
-      metadata: new MetadataCache(METADATA_FAMILIES),
-      stopping: false,
-      reserved: 0,
-      cutOff: new Promise<void>((resolve) => {
-        cutOff = resolve;
-      }),
-    };
-    const active = new Set<Promise<void>>();
-    const server = createServer((request, response) => {
-      const done = handle(request, response, state).catch((error: unknown) =>
-        context.error('receiving', error),
+  const shared = pushOptions(TYPE, options, '127.0.0.1:9090');
+  const path = pathOption(TYPE, 'path', options.path ?? '/api/v1/write');
+  return defineSource(
+    { type: TYPE, id: options.id, kind: 'metrics', maxInFlight: shared.maxInFlight },
+    (context) => {
+      const protocol = remoteWriteProtocol(shared.maxDecompressedSize, new MetadataCache(METADATA_FAMILIES));
+      const target = { context, reserved: 0 };
+      return servePush(context, shared, (request, response, drain) =>
+        handle(request, response, path, target, drain, shared, protocol),
       );
-      active.add(done);
-      void done.finally(() => active.delete(done));
-    });
-    context.setHealth('starting', `listening on ${listen.text}`);
-    const bound = await listenOn(server, listen.host, listen.port, context, listen.text);
-    server.on('error', (error: Error) => context.error('receiving', error));
-    context.setHealth('healthy');
-    if (onListening !== undefined) {
-      try {
-        onListening({ host: bound.address, port: bound.port });
-      } catch (error) {
-        context.error('processing', error);
-      }
-    }
-
-    await aborted(context.signal);
-    state.stopping = true;
-    // Unsubscribed: the acks of held requests will never settle, so answer them now.
-    if (context.unsubscribed.aborted) cutOff();
-    else context.unsubscribed.addEventListener('abort', () => cutOff(), { once: true });
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    const deadline = setTimeout(cutOff, drainTimeoutMs);
-    deadline.unref();
-    while (active.size > 0) {
-      const cut = await Promise.race([
-        Promise.allSettled([...active]).then(() => false),
-        state.cutOff.then(() => true),
-      ]);
-      if (cut) break;
-    }
-    clearTimeout(deadline);
-    cutOff();
-    server.closeAllConnections();
-    await Promise.allSettled([...active]);
-    await closed;
-  });
-}
-
-function listenOn(
-  server: Server,
-  host: string | undefined,
-  port: number,
-  context: SourceContext<'metrics'>,
-  shown: string,
-): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error): void => {
-      reject(new SourceError(`${context.id}: cannot listen on ${shown}: ${error.message}`, { cause: error }));
-    };
-    server.once('error', onError);
-    server.listen({ host, port }, () => {
-      server.off('error', onError);
-      resolve(server.address() as AddressInfo);
-    });
-  });
-}
-
-function aborted(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    },
+  );
 }

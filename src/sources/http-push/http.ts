@@ -1,42 +1,8 @@
 /**
- * The HTTP side of the remote write receiver: header checks as Prometheus's write handler does
- * them, reading a body under a size limit, and plain-text answers.
+ * The HTTP pieces every push receiver shares: reading a body under a size limit, plain-text
+ * answers and the `Retry-After` value.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-
-/** The message name a remote write 1.0 `Content-Type` may carry as its `proto` parameter. */
-const V1_MESSAGE = 'prometheus.WriteRequest';
-
-/**
- * Why the request's `Content-Type` is not remote write 1.0, or `undefined` when it is. An absent
- * header is taken as 1.0, as Prometheus does for older senders.
- */
-export function contentTypeProblem(header: string | undefined): string | undefined {
-  if (header === undefined || header.trim() === '') return undefined;
-  const [media = '', ...parameters] = header.split(';');
-  if (media.trim().toLowerCase() !== 'application/x-protobuf') {
-    return `expected Content-Type application/x-protobuf, got '${header}'`;
-  }
-  for (const parameter of parameters) {
-    const equals = parameter.indexOf('=');
-    if (equals < 0 || parameter.slice(0, equals).trim().toLowerCase() !== 'proto') continue;
-    const message = parameter
-      .slice(equals + 1)
-      .trim()
-      .replace(/^"(.*)"$/, '$1');
-    if (message !== V1_MESSAGE) {
-      return `protobuf message ${message} is not accepted; this receiver accepts ${V1_MESSAGE} (remote write 1.0)`;
-    }
-  }
-  return undefined;
-}
-
-/** Why the request's `Content-Encoding` is not snappy, or `undefined` when it is (or is absent). */
-export function contentEncodingProblem(header: string | undefined): string | undefined {
-  if (header === undefined || header.trim() === '') return undefined;
-  if (header.trim().toLowerCase() === 'snappy') return undefined;
-  return `${header} encoding is not accepted; only snappy is`;
-}
 
 /** The request body, or `'too_large'` once it passes `limit` bytes (reading then stops). */
 export function readBody(request: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
