@@ -5,13 +5,7 @@
  * decode followed by an encode gives back the same message.
  */
 import { RivuletError } from '../../core/errors.js';
-import type {
-  Attributes,
-  InstrumentationScope,
-  OtlpLogRecord,
-  Resource,
-  Span,
-} from '../../core/signals.js';
+import type { Attributes, InstrumentationScope, OtlpLogRecord, Resource, Span } from '../../core/signals.js';
 
 /** OTLP aggregation temporality: 0 unspecified, 1 delta, 2 cumulative. */
 export type AggregationTemporality = 0 | 1 | 2;

@@ -19,6 +19,17 @@ export class ProtoWireError extends Error {
 }
 
 const fatalDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/**
+ * Buffer's native Latin-1 decoding without `Buffer.prototype.toString`'s argument handling,
+ * which costs as much as the copy for short strings.
+ */
+interface NativeSlices {
+  latin1Slice(start: number, end: number): string;
+}
+const latin1Slice: (buffer: Buffer, start: number, stop: number) => string =
+  typeof (Buffer.prototype as unknown as Partial<NativeSlices>).latin1Slice === 'function'
+    ? (buffer, start, stop) => (buffer as unknown as NativeSlices).latin1Slice(start, stop)
+    : (buffer, start, stop) => buffer.toString('latin1', start, stop);
 const lenientDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** Wire types. */
@@ -39,6 +50,8 @@ export class ProtoReader {
   private readonly view: DataView;
   /** The same bytes as a Buffer, for its native latin1 decoding of ASCII. */
   private readonly latin1: Buffer;
+  /** The same bytes as a plain Uint8Array, so that copies of them are plain too (never Buffers). */
+  private readonly plain: Uint8Array;
   pos = 0;
   /** The halves of the last varint read. */
   low = 0;
@@ -50,6 +63,7 @@ export class ProtoReader {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.plain = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   /** Throws the decode error for `reason` at `at` (the current position by default). */
@@ -164,6 +178,23 @@ export class ProtoReader {
     return value;
   }
 
+  /** Reads a little-endian fixed64 as an unsigned number (exact below 2^53). */
+  fixed64Number(end: number): number {
+    if (end - this.pos < 8) this.fail('truncated fixed64');
+    const view = this.view;
+    const value = view.getUint32(this.pos + 4, true) * 4294967296 + view.getUint32(this.pos, true);
+    this.pos += 8;
+    return value;
+  }
+
+  /** Reads a little-endian sfixed64 as a signed bigint. */
+  sfixed64(end: number): bigint {
+    if (end - this.pos < 8) this.fail('truncated fixed64');
+    const value = this.view.getBigInt64(this.pos, true);
+    this.pos += 8;
+    return value;
+  }
+
   /** Reads a little-endian fixed32 as an unsigned number. */
   fixed32(end: number): number {
     if (end - this.pos < 4) this.fail('truncated fixed32');
@@ -177,10 +208,13 @@ export class ProtoReader {
     return BigInt.asIntN(64, (BigInt(this.high) << 32n) | BigInt(this.low));
   }
 
-  /** Reads length-delimited bytes, as a copy that does not keep the message alive. */
+  /**
+   * Reads length-delimited bytes, as a copy that does not keep the message alive: a plain
+   * `Uint8Array` even when the message is a Buffer (whose `slice` would share its memory).
+   */
   bytesField(end: number): Uint8Array {
     const stop = this.delimited(end);
-    const copy = this.bytes.slice(this.pos, stop);
+    const copy = this.plain.slice(this.pos, stop);
     this.pos = stop;
     return copy;
   }
@@ -221,7 +255,7 @@ export class ProtoReader {
       }
       if (same) return known;
     }
-    const text = this.latin1.toString('latin1', start, stop);
+    const text = latin1Slice(this.latin1, start, stop);
     interned[slot] = text;
     return text;
   }

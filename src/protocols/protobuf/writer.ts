@@ -187,6 +187,14 @@ export class ProtoWriter {
     this.pos += 8;
   }
 
+  /** A little-endian fixed64 from a non-negative integer number (exact below 2^53). */
+  fixed64Number(value: number): void {
+    this.ensure(8);
+    this.view.setUint32(this.pos, value >>> 0, true);
+    this.view.setUint32(this.pos + 4, Math.floor(value / 4294967296) >>> 0, true);
+    this.pos += 8;
+  }
+
   /** A little-endian fixed32. */
   fixed32(value: number): void {
     this.ensure(4);

@@ -7,8 +7,8 @@
  */
 import { Labels } from '../../core/labels.js';
 import type { Exemplar, MetricMetadata, MetricType } from '../../core/signals.js';
-import { decodeHistogram } from './decode-histogram.js';
 import { ProtoReader, ProtoWireError } from '../protobuf/reader.js';
+import { decodeHistogram } from './decode-histogram.js';
 import {
   type DecodedSeries,
   type DecodedWriteRequest,

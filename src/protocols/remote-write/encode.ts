@@ -9,8 +9,8 @@
 import type { Labels } from '../../core/labels.js';
 import type { MetricMetadata } from '../../core/signals.js';
 import { isStaleMarker } from '../../core/stale-marker.js';
-import { encodeExemplar, encodeHistogram, encodeMetadata } from './encode-extras.js';
 import { int64High, int64Low, utf8Size, varint32Size, varint64Size } from '../protobuf/writer.js';
+import { encodeExemplar, encodeHistogram, encodeMetadata } from './encode-extras.js';
 import type { WriteSeries } from './types.js';
 
 const encoder = new TextEncoder();
