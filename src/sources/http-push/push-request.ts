@@ -75,6 +75,96 @@ export interface PushServerState {
 type Settled = AckOutcome | { readonly status: 'cut_off' };
 const CUT_OFF: Settled = Object.freeze({ status: 'cut_off' });
 
+/** How a push ended, whatever the transport: accepted, or refused with an HTTP-style status. */
+export type PushOutcome<D> =
+  | { readonly accepted: true; readonly decoded: D; readonly close: boolean }
+  | {
+      readonly accepted: false;
+      readonly status: number;
+      readonly message: string;
+      /** Whether the client should close its connection (answers before the body was read). */
+      readonly close: boolean;
+      /** Whether to send `Retry-After`: the client is asked to send the same data again later. */
+      readonly retryLater: boolean;
+    };
+
+/** The body of a push: read, too large, or gone (the client went away). */
+export type PushBody = Buffer | 'too_large' | 'gone';
+
+/**
+ * The transport-neutral middle of a push: admission against the in-flight window, the body, the
+ * decoding, the emit, and the wait for the batch's acknowledgement. Counts refusals that are the
+ * client's fault as receiving errors; refusals that ask it to retry are not counted. Resolves
+ * `undefined` when the client went away before its body arrived.
+ */
+export async function deliverPush<K extends SignalKind, D extends Decoded<K>>(
+  target: PushTarget<K>,
+  server: PushServerState,
+  limits: PushLimits,
+  noun: string,
+  readBodyOnce: () => Promise<PushBody>,
+  decode: (body: Buffer) => D | Promise<D>,
+): Promise<PushOutcome<D> | undefined> {
+  const { context } = target;
+  const refused = (
+    status: number,
+    message: string,
+    close: boolean,
+    counted: boolean,
+    retryLater = status === 429 || status === 503,
+  ): PushOutcome<D> => {
+    if (counted) {
+      context.error('receiving', new SourceError(`${context.id}: ${message}`, { component: context.id }));
+    }
+    return { accepted: false, status, message, close, retryLater };
+  };
+  if (server.stopping) return refused(503, 'the receiver is shutting down', true, false);
+  const window = context.window;
+  if (window.inFlight + target.reserved >= window.capacity) {
+    return refused(limits.overloadedStatus, 'too many requests in flight; retry later', true, false);
+  }
+  target.reserved++;
+  let reserved = true;
+  const unreserve = (): void => {
+    if (reserved) target.reserved--;
+    reserved = false;
+  };
+  try {
+    const body = await readBodyOnce();
+    if (body === 'gone') return undefined;
+    if (body === 'too_large')
+      return refused(413, `body is over the limit of ${limits.maxBodySize} bytes`, true, true);
+    let decoded: D;
+    try {
+      decoded = await decode(body);
+    } catch (error) {
+      return refused(error instanceof PushRefusal ? error.status : 400, toError(error).message, false, true);
+    }
+    if (server.stopping) return refused(503, 'the receiver is shutting down', true, false);
+    if (decoded.items.length === 0) {
+      decoded.count(context);
+      return { accepted: true, decoded, close: false };
+    }
+    unreserve();
+    const ack = context.tryEmit(decoded.items);
+    // The reservation kept a slot free, so only an ended stream refuses the batch.
+    if (ack === undefined)
+      return refused(503, `the receiver stopped before the ${noun} were delivered`, true, false);
+    decoded.count(context);
+    const settled: Settled = await Promise.race([ack.done(), server.cutOff.then(() => CUT_OFF)]);
+    const close = server.stopping;
+    if (settled.status === 'failed') {
+      return refused(503, `${noun} were not delivered: ${settled.error.message}`, close, false, false);
+    }
+    if (settled.status === 'cut_off' || (settled.status === 'dropped' && settled.reason === 'unsubscribed')) {
+      return refused(503, `the receiver stopped before the ${noun} were delivered`, true, false, false);
+    }
+    return { accepted: true, decoded, close };
+  } finally {
+    unreserve();
+  }
+}
+
 /** Handles one push request whose route and method the caller has checked. Never rejects. */
 export async function receivePush<K extends SignalKind, D extends Decoded<K>>(
   request: IncomingMessage,
@@ -86,90 +176,49 @@ export async function receivePush<K extends SignalKind, D extends Decoded<K>>(
 ): Promise<void> {
   const { context } = target;
   const retryAfter = { 'Retry-After': retryAfterSeconds(limits.retryAfterMs) };
-  const refuse = (status: number, message: string, close: boolean, counted: boolean, headers = {}): void => {
-    if (counted) {
-      context.error('receiving', new SourceError(`${context.id}: ${message}`, { component: context.id }));
-    }
-    protocol.refuse(request, response, status, message, headers, close);
-  };
-  if (server.stopping) {
-    refuse(503, 'the receiver is shutting down', true, false, retryAfter);
-    return;
-  }
-  const unsupported = protocol.checkHeaders(request);
-  if (unsupported !== undefined) {
-    refuse(unsupported.status, unsupported.message, true, true);
-    return;
-  }
-  const declared = Number(request.headers['content-length']);
-  if (declared > limits.maxBodySize) {
-    refuse(413, `body of ${declared} bytes is over the limit of ${limits.maxBodySize}`, true, true);
-    return;
-  }
-  const window = context.window;
-  if (window.inFlight + target.reserved >= window.capacity) {
-    // Not counted: the client keeps the data and sends it again.
-    refuse(limits.overloadedStatus, 'too many requests in flight; retry later', true, false, retryAfter);
-    return;
-  }
-  target.reserved++;
-  let reserved = true;
-  const unreserve = (): void => {
-    if (reserved) target.reserved--;
-    reserved = false;
-  };
   try {
-    let body: Buffer | 'too_large';
-    try {
-      body = await readBody(request, limits.maxBodySize);
-    } catch {
-      return; // the client went away; there is no one to answer
-    }
-    if (body === 'too_large') {
-      refuse(413, `body is over the limit of ${limits.maxBodySize} bytes`, true, true);
-      return;
-    }
-    let decoded: D;
-    try {
-      decoded = await protocol.decode(body, request);
-    } catch (error) {
-      const status = error instanceof PushRefusal ? error.status : 400;
-      refuse(status, toError(error).message, false, true);
-      return;
-    }
-    if (server.stopping) {
-      refuse(503, 'the receiver is shutting down', true, false, retryAfter);
-      return;
-    }
-    if (decoded.items.length === 0) {
-      decoded.count(context);
-      protocol.accepted(request, response, decoded, false);
-      return;
-    }
-    unreserve();
-    const ack = context.tryEmit(decoded.items);
-    if (ack === undefined) {
-      // The reservation kept a slot free, so only an ended stream refuses the batch.
-      refuse(503, `the receiver stopped before the ${protocol.noun} were delivered`, true, false, retryAfter);
-      return;
-    }
-    decoded.count(context);
-    const settled: Settled = await Promise.race([ack.done(), server.cutOff.then(() => CUT_OFF)]);
-    const close = server.stopping;
-    if (settled.status === 'failed') {
-      refuse(503, `${protocol.noun} were not delivered: ${settled.error.message}`, close, false);
-    } else if (
-      settled.status === 'cut_off' ||
-      (settled.status === 'dropped' && settled.reason === 'unsubscribed')
-    ) {
-      refuse(503, `the receiver stopped before the ${protocol.noun} were delivered`, true, false);
+    const unsupported = server.stopping ? undefined : protocol.checkHeaders(request);
+    const declared = Number(request.headers['content-length']);
+    let outcome: PushOutcome<D> | undefined;
+    if (unsupported !== undefined) {
+      context.error(
+        'receiving',
+        new SourceError(`${context.id}: ${unsupported.message}`, { component: context.id }),
+      );
+      outcome = {
+        accepted: false,
+        status: unsupported.status,
+        message: unsupported.message,
+        close: true,
+        retryLater: false,
+      };
+    } else if (!server.stopping && declared > limits.maxBodySize) {
+      const message = `body of ${declared} bytes is over the limit of ${limits.maxBodySize}`;
+      context.error('receiving', new SourceError(`${context.id}: ${message}`, { component: context.id }));
+      outcome = { accepted: false, status: 413, message, close: true, retryLater: false };
     } else {
-      protocol.accepted(request, response, decoded, close);
+      outcome = await deliverPush(
+        target,
+        server,
+        limits,
+        protocol.noun,
+        () => readBody(request, limits.maxBodySize).catch((): PushBody => 'gone'),
+        (body) => protocol.decode(body, request),
+      );
     }
+    if (outcome === undefined) return; // the client went away; there is no one to answer
+    if (outcome.accepted) protocol.accepted(request, response, outcome.decoded, outcome.close);
+    else
+      protocol.refuse(
+        request,
+        response,
+        outcome.status,
+        outcome.message,
+        outcome.retryLater ? retryAfter : {},
+        outcome.close,
+      );
   } catch (error) {
     context.error('receiving', error);
     protocol.refuse(request, response, 500, `internal error: ${toError(error).message}`, {}, false);
-  } finally {
-    unreserve();
   }
 }

@@ -50,6 +50,8 @@ export class PushDrain implements PushServerState {
     }
     clearTimeout(deadline);
     this.cut();
+    // Let the requests that were waiting write their answers before the connections go.
+    await new Promise((resolve) => setImmediate(resolve));
     closeConnections();
     await Promise.allSettled([...this.active]);
   }
