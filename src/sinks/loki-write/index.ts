@@ -15,18 +15,21 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { AckOutcome } from '../../core/ack.js';
 import type { Batch } from '../../core/batch.js';
 import { type Delivery, defineSink } from '../../core/define.js';
-import { SinkError, toError } from '../../core/errors.js';
-import type { WalChannel } from '../../core/extension-points.js';
+import { SinkError } from '../../core/errors.js';
 import type { LogEntry } from '../../core/signals.js';
-import { sleep } from '../../core/sleep.js';
 import { LOKI_JSON_CONTENT_TYPE, LOKI_PROTOBUF_CONTENT_TYPE } from '../../protocols/loki/index.js';
 import { logsWalCodec } from '../../protocols/wal-records/index.js';
 import { PostClient } from '../remote-write/http-client.js';
 import { sendWithRetry } from '../remote-write/sender.js';
+import { Admission } from '../shared/admission.js';
+import { BatchTracker, settleTracked } from '../shared/batch-tracker.js';
+import { recordOutcome } from '../shared/item-outcome.js';
+import { recordSendResult } from '../shared/send-result.js';
+import { WalWriteThrough } from '../shared/wal-write-through.js';
 import { type LokiWriteOptions, resolveOptions } from './options.js';
 import { SendQueue } from './queue.js';
 import { buildBody, EntryPreparer } from './request.js';
-import { BatchTracker, type QueuedEntry, recordOutcome, WalRecordTracker } from './tracker.js';
+import type { QueuedEntry } from './tracker.js';
 
 export type { LokiWriteOptions } from './options.js';
 
@@ -92,11 +95,7 @@ export function lokiWrite(options: LokiWriteOptions): OperatorFunction<Batch<'lo
         const controller = new AbortController();
         const client = new PostClient(settings.url, settings.tls, 1);
         const preparer = new EntryPreparer(settings.externalLabels, settings.tenantId);
-        const waiting: Batch<'logs'>[] = [];
-        let admitting = false;
-        let upstreamDone = false;
         let finished = false;
-        let failedSinceDrain = false;
 
         const sendSettings = {
           client,
@@ -109,7 +108,7 @@ export function lokiWrite(options: LokiWriteOptions): OperatorFunction<Batch<'lo
           retryOnHttp429: settings.retryOnHttp429,
           signal: controller.signal,
           onRetry: (error: SinkError, waitMs: number) => {
-            failedSinceDrain = true;
+            wal?.sendFailed();
             context.error('sending', error);
             context.setHealth('unhealthy', `${error.message}; retrying in ${waitMs}ms`);
           },
@@ -120,44 +119,18 @@ export function lokiWrite(options: LokiWriteOptions): OperatorFunction<Batch<'lo
             ...sendSettings,
             headers: headersFor(tenant),
           });
-          if (result.status === 'sent') {
-            context.setHealth('healthy');
-            recordOutcome(entries, { status: 'sent' });
-          } else if (result.status === 'rejected') {
-            context.error('sending', result.error);
-            context.setHealth('unhealthy', `${entries.length} entries dropped: ${result.error.message}`);
-            recordOutcome(entries, { status: 'rejected', reason: result.reason });
-          } else {
-            recordOutcome(entries, { status: 'failed', error: result.error });
-          }
+          recordSendResult(
+            context,
+            entries,
+            result,
+            (message) => `${entries.length} entries dropped: ${message}`,
+          );
         };
         const queue = new SendQueue(settings, send);
         const onSkip = (count: number, reason: string): void => context.dropped(count, reason);
 
-        const settle = (tracker: BatchTracker): void => {
-          const { batch, accounted, rejected, error } = tracker;
-          if (rejected > 0) context.dropped(rejected, tracker.reason);
-          let outcome: AckOutcome;
-          if (error !== undefined) outcome = { status: 'failed', error };
-          else if (accounted > 0 && accounted === batch.items.length)
-            outcome = { status: 'dropped', reason: tracker.reason };
-          else outcome = { status: 'delivered' };
-          subscriber.next(context.settle(batch, outcome, error === undefined ? accounted : 0));
-        };
-
-        const admit = async (): Promise<void> => {
-          if (admitting) return;
-          admitting = true;
-          while (waiting.length > 0 && !controller.signal.aborted) {
-            if (!queue.hasRoom()) {
-              await queue.waitForRoom();
-              continue;
-            }
-            const batch = waiting.shift() as Batch<'logs'>;
-            queue.push(preparer.prepare(batch.items, new BatchTracker(batch, settle), onSkip));
-          }
-          admitting = false;
-          if (upstreamDone && waiting.length === 0) void finish();
+        const settle = (tracker: BatchTracker<'logs'>): void => {
+          subscriber.next(settleTracked(context, tracker));
         };
 
         const finish = async (): Promise<void> => {
@@ -168,51 +141,33 @@ export function lokiWrite(options: LokiWriteOptions): OperatorFunction<Batch<'lo
           subscriber.complete();
         };
 
+        const admission = new Admission<Batch<'logs'>>({
+          queue,
+          signal: controller.signal,
+          enqueue: (batch) =>
+            queue.push(preparer.prepare(batch.items, new BatchTracker(batch, settle), onSkip)),
+          drained: () => void finish(),
+        });
+
         // With a WAL: batches are appended and acknowledged once durable; the sender reads the log.
-        const wal = settings.wal;
-        let appending = 0;
-        const walChannel: Promise<WalChannel<LogEntry> | undefined> =
-          wal === undefined
-            ? Promise.resolve(undefined)
-            : wal
-                .open(`lokiWrite ${settings.url}`, logsWalCodec, (loss) =>
-                  context.dropped(loss.count, `wal_${loss.reason}`),
-                )
-                .then(
-                  (channel) => {
-                    if (controller.signal.aborted) {
-                      void channel.close();
-                      return undefined;
-                    }
-                    feedFromWal(channel).catch((error: unknown) => {
-                      context.error('sending', error);
-                      context.setHealth('unhealthy', `reading the WAL failed: ${String(error)}`);
-                    });
-                    return channel;
-                  },
-                  (error: unknown) => {
-                    subscriber.error(error);
-                    return undefined;
-                  },
-                );
+        const wal =
+          settings.wal === undefined
+            ? undefined
+            : new WalWriteThrough({
+                log: settings.wal,
+                consumer: `lokiWrite ${settings.url}`,
+                codec: logsWalCodec,
+                context,
+                controller,
+                queue,
+                enqueue: (items, tracker) => queue.push(preparer.prepare(items, tracker, onSkip)),
+                // Send partial requests now rather than after batchWait.
+                sendNow: () => queue.drain(),
+                emit: (delivery) => subscriber.next(delivery),
+                fail: (error) => subscriber.error(error),
+              });
 
-        /** Reads the log and queues what it holds, waiting for room; ends on abort. */
-        const feedFromWal = async (channel: WalChannel<LogEntry>): Promise<void> => {
-          const signal = controller.signal;
-          const onRejected = (count: number, reason: string): void => context.dropped(count, reason);
-          for await (const record of channel.read(signal)) {
-            if (record.items.length === 0) {
-              record.done();
-              continue;
-            }
-            while (!queue.hasRoom() && !signal.aborted) await queue.waitForRoom();
-            if (signal.aborted) return;
-            const tracker = new WalRecordTracker(record, onRejected);
-            queue.push(preparer.prepare(record.items, tracker, onSkip));
-          }
-        };
-
-        const appendToWal = (batch: Batch<'logs'>): void => {
+        const appendToWal = (log: WalWriteThrough<LogEntry>, batch: Batch<'logs'>): void => {
           const items: LogEntry[] = [];
           const skipped = new Map<string, number>();
           for (const entry of batch.items) {
@@ -226,70 +181,35 @@ export function lokiWrite(options: LokiWriteOptions): OperatorFunction<Batch<'lo
             reason = why;
           }
           const dropped = batch.items.length - items.length;
-          appending++;
-          void walChannel
-            .then(async (channel) => {
-              if (channel === undefined) throw new SinkError('the WAL is not open', true);
-              if (items.length > 0) await channel.append(items);
-              const outcome: AckOutcome =
-                items.length === 0 && dropped > 0 ? { status: 'dropped', reason } : { status: 'delivered' };
-              subscriber.next(context.settle(batch, outcome, dropped));
-            })
-            .catch((error: unknown) => {
-              context.error('sending', error);
-              subscriber.next(context.settle(batch, { status: 'failed', error: toError(error) }, 0));
-            })
-            .finally(() => {
-              appending--;
-              if (upstreamDone) void finishWal();
-            });
-        };
-
-        /** Sends what the log holds until caught up or the endpoint fails; the rest waits for the next start. */
-        const finishWal = async (): Promise<void> => {
-          if (finished || appending > 0) return;
-          finished = true;
-          const channel = await walChannel;
-          failedSinceDrain = false;
-          // Send partial requests now rather than after batchWait.
-          queue.drain();
-          while (
-            channel !== undefined &&
-            !channel.caughtUp() &&
-            !failedSinceDrain &&
-            !controller.signal.aborted
-          ) {
-            await Promise.race([channel.progress(), sleep(1000, controller.signal)]);
-          }
-          controller.abort();
-          await channel?.close();
-          client.close();
-          subscriber.complete();
+          const outcome: AckOutcome =
+            items.length === 0 && dropped > 0 ? { status: 'dropped', reason } : { status: 'delivered' };
+          log.append(batch, items, outcome, dropped);
         };
 
         const subscription = upstream.subscribe({
           next(batch) {
-            if (wal !== undefined) return appendToWal(batch);
-            waiting.push(batch);
-            void admit();
+            if (wal !== undefined) appendToWal(wal, batch);
+            else admission.push(batch);
           },
           error(error: unknown) {
             subscriber.error(error);
           },
           complete() {
-            upstreamDone = true;
-            if (wal !== undefined) void finishWal();
-            else void admit();
+            if (wal === undefined) return admission.end();
+            void wal.end().then(() => {
+              client.close();
+              subscriber.complete();
+            });
           },
         });
 
         return () => {
           subscription.unsubscribe();
           controller.abort();
-          void walChannel.then((channel) => channel?.close());
+          wal?.close();
           const stopped = new SinkError('the sink stopped before sending', true);
           recordOutcome(queue.takeUnsent(), { status: 'failed', error: stopped });
-          for (const batch of waiting.splice(0)) batch.ack.failed(stopped);
+          for (const batch of admission.takeWaiting()) batch.ack.failed(stopped);
           client.close();
         };
       }),

@@ -6,9 +6,11 @@ import type { DurableLog } from '../../core/extension-points.js';
 import { Labels } from '../../core/labels.js';
 import { type ByteSize, byteSizeOption, type Duration, durationOption } from '../../core/units.js';
 import type { TlsOptions } from '../remote-write/http-client.js';
+import { authHeadersOption, type HttpAuthOptions } from '../shared/auth-headers.js';
+import { endpointUrlOption } from '../shared/endpoint-url.js';
 
-/** Options of `lokiWrite`. */
-export interface LokiWriteOptions {
+/** Options of `lokiWrite`, with the `headers`, `basicAuth`, `bearerToken` and `tls` of {@link HttpAuthOptions}. */
+export interface LokiWriteOptions extends HttpAuthOptions {
   /** The push endpoint, such as `http://loki:3100/loki/api/v1/push`. */
   readonly url: string;
   /** A unique component id. @defaultValue `lokiWrite.N` */
@@ -18,14 +20,6 @@ export interface LokiWriteOptions {
    * tenant instead, as in Alloy. @defaultValue none: no header, for a single-tenant Loki
    */
   readonly tenantId?: string;
-  /** Extra request headers. The protocol's own headers cannot be overridden. @defaultValue none */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** HTTP basic authentication. @defaultValue none */
-  readonly basicAuth?: { readonly username: string; readonly password: string };
-  /** A bearer token for the `Authorization` header. @defaultValue none */
-  readonly bearerToken?: string;
-  /** TLS settings for `https` URLs. @defaultValue the system's trust store */
-  readonly tls?: TlsOptions;
   /** Labels added to every stream that does not already have them, such as `{ cluster: 'eu-1' }`. @defaultValue none */
   readonly externalLabels?: Readonly<Record<string, string>>;
   /**
@@ -81,41 +75,16 @@ const RESERVED_HEADERS = ['content-encoding', 'content-type', 'content-length', 
 
 /** Validates options and applies defaults, throwing a `ConfigError` naming the bad option. */
 export function resolveOptions(type: string, options: LokiWriteOptions): ResolvedOptions {
-  if (typeof options?.url !== 'string' || options.url === '') {
-    throw new ConfigError(
-      type,
-      'url',
-      "is required: the push endpoint, such as 'http://localhost:3100/loki/api/v1/push'",
-    );
-  }
-  let url: URL;
-  try {
-    url = new URL(options.url);
-  } catch {
-    throw new ConfigError(type, 'url', `is not a URL: '${options.url}'`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(type, 'url', `must be http or https, got '${url.protocol}'`);
-  }
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(options.headers ?? {})) {
-    const lower = name.toLowerCase();
-    if (RESERVED_HEADERS.includes(lower)) {
-      throw new ConfigError(type, `headers.${name}`, 'is set by the protocol and cannot be overridden');
-    }
-    if (lower === 'x-scope-orgid') {
-      throw new ConfigError(type, `headers.${name}`, "is set from 'tenantId': use that option instead");
-    }
-    headers[name] = value;
-  }
-  if (options.basicAuth !== undefined && options.bearerToken !== undefined) {
-    throw new ConfigError(type, 'bearerToken', 'cannot be used together with basicAuth; choose one');
-  }
-  if (options.basicAuth !== undefined) {
-    const { username, password } = options.basicAuth;
-    headers.Authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-  }
-  if (options.bearerToken !== undefined) headers.Authorization = `Bearer ${options.bearerToken}`;
+  const url = endpointUrlOption(
+    type,
+    'url',
+    options?.url,
+    "the push endpoint, such as 'http://localhost:3100/loki/api/v1/push'",
+  );
+  const headers = authHeadersOption(type, options, {
+    protocol: RESERVED_HEADERS,
+    fromOptions: { 'x-scope-orgid': 'tenantId' },
+  });
   const tenantId = options.tenantId ?? '';
   if (typeof tenantId !== 'string') throw new ConfigError(type, 'tenantId', 'must be a string');
 

@@ -5,6 +5,7 @@
  * whole holds `batchSize` bytes, or on a flush. One request is in flight at a time, so every
  * stream's entries reach the endpoint in the order they came.
  */
+import { AgedFifo } from '../shared/aged-fifo.js';
 import type { QueuedEntry } from './tracker.js';
 
 /** How requests are cut. */
@@ -16,18 +17,9 @@ export interface QueueSettings {
 /** Sends one request's entries (all of one tenant), retrying as needed; resolves once they are accounted for. */
 export type SendRequest = (tenant: string, entries: readonly QueuedEntry[]) => Promise<void>;
 
-class TenantFifo {
-  entries: QueuedEntry[] = [];
-  head = 0;
-  bytes = 0;
-  timer: NodeJS.Timeout | undefined;
-  /** Set once the oldest entry has waited `batchWait`. */
-  due = false;
+type TenantFifo = AgedFifo<QueuedEntry>;
 
-  get length(): number {
-    return this.entries.length - this.head;
-  }
-}
+const sizeOf = (entry: QueuedEntry): number => entry.size;
 
 /** FIFOs per tenant and their one sender. */
 export class SendQueue {
@@ -62,17 +54,15 @@ export class SendQueue {
 
   /** Queues entries on their tenants' FIFOs. */
   push(entries: readonly QueuedEntry[]): void {
-    if (entries.length === 0) return;
+    if (entries.length === 0 || this.closed) return;
     for (const entry of entries) {
       let fifo = this.tenants.get(entry.tenant);
       if (fifo === undefined) {
-        fifo = new TenantFifo();
+        fifo = new AgedFifo(this.settings.batchWaitMs, sizeOf, () => void this.run());
         this.tenants.set(entry.tenant, fifo);
       }
-      fifo.entries.push(entry);
-      fifo.bytes += entry.size;
+      fifo.push(entry);
       this.bytes += entry.size;
-      if (fifo.length === 1) this.arm(fifo);
     }
     if (this.readyFifo() !== undefined) void this.run();
   }
@@ -95,10 +85,7 @@ export class SendQueue {
   takeUnsent(): QueuedEntry[] {
     this.closed = true;
     const rest: QueuedEntry[] = [];
-    for (const fifo of this.tenants.values()) {
-      if (fifo.timer !== undefined) clearTimeout(fifo.timer);
-      for (let i = fifo.head; i < fifo.entries.length; i++) rest.push(fifo.entries[i] as QueuedEntry);
-    }
+    for (const fifo of this.tenants.values()) rest.push(...fifo.takeAll());
     this.tenants.clear();
     this.bytes = 0;
     this.wake(this.roomWaiters);
@@ -111,63 +98,23 @@ export class SendQueue {
     return true;
   }
 
-  /** Sets the FIFO's `batchWait` deadline from its oldest entry. */
-  private arm(fifo: TenantFifo): void {
-    if (fifo.timer !== undefined) clearTimeout(fifo.timer);
-    fifo.timer = undefined;
-    fifo.due = false;
-    const oldest = fifo.entries[fifo.head];
-    if (oldest === undefined || this.closed) return;
-    const waitMs = oldest.queuedAt + this.settings.batchWaitMs - performance.now();
-    if (waitMs <= 0) {
-      fifo.due = true;
-      return;
-    }
-    fifo.timer = setTimeout(() => {
-      fifo.timer = undefined;
-      fifo.due = true;
-      void this.run();
-    }, waitMs);
-  }
-
   /** The FIFO to send from next: of those ready, the one whose oldest entry is oldest. */
   private readyFifo(): [string, TenantFifo] | undefined {
     const pressed = this.flushing || this.draining || this.bytes >= this.settings.batchSizeBytes;
     let best: [string, TenantFifo] | undefined;
     for (const [tenant, fifo] of this.tenants) {
       if (fifo.length === 0) continue;
-      if (!pressed && !fifo.due && fifo.bytes < this.settings.batchSizeBytes) continue;
-      const oldest = (fifo.entries[fifo.head] as QueuedEntry).queuedAt;
-      if (best === undefined || oldest < (best[1].entries[best[1].head] as QueuedEntry).queuedAt)
-        best = [tenant, fifo];
+      if (!pressed && !fifo.due && fifo.size < this.settings.batchSizeBytes) continue;
+      const oldest = (fifo.oldest as QueuedEntry).queuedAt;
+      if (best === undefined || oldest < (best[1].oldest as QueuedEntry).queuedAt) best = [tenant, fifo];
     }
     return best;
   }
 
   private take(fifo: TenantFifo): QueuedEntry[] {
-    const limit = this.settings.batchSizeBytes;
-    const start = fifo.head;
-    let end = start;
-    let size = 0;
-    while (end < fifo.entries.length) {
-      const next = (fifo.entries[end] as QueuedEntry).size;
-      if (end > start && size + next > limit) break;
-      size += next;
-      end++;
-    }
-    const taken = fifo.entries.slice(start, end);
-    fifo.head = end;
-    fifo.bytes -= size;
+    const { entries, size } = fifo.take(this.settings.batchSizeBytes);
     this.bytes -= size;
-    if (fifo.head === fifo.entries.length) {
-      fifo.entries = [];
-      fifo.head = 0;
-    } else if (fifo.head > 4096 && fifo.head * 2 > fifo.entries.length) {
-      fifo.entries = fifo.entries.slice(fifo.head);
-      fifo.head = 0;
-    }
-    this.arm(fifo);
-    return taken;
+    return entries;
   }
 
   private async run(): Promise<void> {
@@ -186,7 +133,7 @@ export class SendQueue {
       this.running = false;
     }
     for (const [tenant, fifo] of this.tenants) {
-      if (fifo.length === 0 && fifo.timer === undefined) this.tenants.delete(tenant);
+      if (fifo.length === 0 && !fifo.waiting) this.tenants.delete(tenant);
     }
     if (this.isEmpty()) {
       this.flushing = false;

@@ -12,7 +12,8 @@ import {
   type LokiPushStream,
 } from '../../protocols/loki/index.js';
 import { utf8Size } from '../../protocols/protobuf/writer.js';
-import type { EntryTracker, QueuedEntry } from './tracker.js';
+import type { ItemTracker } from '../shared/item-outcome.js';
+import type { QueuedEntry } from './tracker.js';
 
 /** The label that routes an entry to another tenant, as in Alloy and Promtail. */
 export const TENANT_LABEL = '__tenant_id__';
@@ -81,7 +82,7 @@ export class EntryPreparer {
    */
   prepare(
     items: readonly LogEntry[],
-    tracker: EntryTracker,
+    tracker: ItemTracker,
     onSkip: (count: number, reason: SkipReason) => void,
   ): QueuedEntry[] {
     const out: QueuedEntry[] = [];

@@ -1,12 +1,22 @@
 /**
  * Retry timing for remote write, as Prometheus's queue manager does it: exponential backoff from
  * `minBackoff`, doubling up to `maxBackoff`, with a server's `Retry-After` replacing the backoff
- * for the attempt it answers.
+ * for the attempt it answers. OTLP export grows it by another multiplier and randomizes it.
  */
 
-/** The wait before the next attempt, and the backoff after it. */
-export function nextBackoff(current: number, maxBackoffMs: number): number {
-  return Math.min(current * 2, maxBackoffMs);
+/** The backoff after `current`: `multiplier` times it, at most `maxBackoffMs`. */
+export function nextBackoff(current: number, maxBackoffMs: number, multiplier = 2): number {
+  return Math.min(current * multiplier, maxBackoffMs);
+}
+
+/**
+ * `backoffMs` moved at random by up to `factor` of itself either way, rounded to whole
+ * milliseconds, as OpenTelemetry's exponential backoff spreads retries. A factor of 0 gives it back.
+ */
+export function randomized(backoffMs: number, factor: number): number {
+  if (factor <= 0) return backoffMs;
+  const delta = factor * backoffMs;
+  return Math.round(backoffMs - delta + Math.random() * 2 * delta);
 }
 
 /**

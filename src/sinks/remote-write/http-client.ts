@@ -1,7 +1,7 @@
 /**
- * One remote write POST over node:http(s) with keep-alive, TLS options and a timeout. Node's
- * own client is used rather than fetch because it takes client certificates and custom CAs
- * without another dependency.
+ * One POST (remote write, Loki push, OTLP export) over node:http(s) with keep-alive, TLS options
+ * and a timeout. Node's own client is used rather than fetch because it takes client
+ * certificates and custom CAs without another dependency.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -26,15 +26,22 @@ export interface PostResult {
   readonly headers: IncomingHttpHeaders;
   /** The first 1 KiB of the body, for error messages. */
   readonly body: string;
+  /** The body's first `maxBodyBytes` bytes, for protocols whose answers carry data. */
+  readonly bytes: Uint8Array;
+  /** Whether the body was longer than `maxBodyBytes`. */
+  readonly truncated: boolean;
 }
 
 /** A keep-alive client for one endpoint. */
 export class PostClient {
   private readonly url: URL;
   private readonly agent: HttpAgent;
+  private readonly maxBodyBytes: number;
 
-  constructor(url: URL, tls: TlsOptions | undefined, maxSockets: number) {
+  /** `maxBodyBytes` bounds how much of each response body is kept. */
+  constructor(url: URL, tls: TlsOptions | undefined, maxSockets: number, maxBodyBytes = 1024) {
     this.url = url;
+    this.maxBodyBytes = Math.max(1024, maxBodyBytes);
     this.agent =
       url.protocol === 'https:'
         ? new HttpsAgent({
@@ -69,20 +76,21 @@ export class PostClient {
         },
         (response) => {
           const chunks: Buffer[] = [];
-          let kept = 0;
+          let length = 0;
           response.on('data', (chunk: Buffer) => {
-            if (kept < 1024) {
-              chunks.push(chunk);
-              kept += chunk.length;
-            }
+            if (length < this.maxBodyBytes) chunks.push(chunk);
+            length += chunk.length;
           });
-          response.on('end', () =>
+          response.on('end', () => {
+            const bytes = Buffer.concat(chunks).subarray(0, this.maxBodyBytes);
             resolve({
               status: response.statusCode ?? 0,
               headers: response.headers,
-              body: Buffer.concat(chunks).subarray(0, 1024).toString('utf8'),
-            }),
-          );
+              body: bytes.subarray(0, 1024).toString('utf8'),
+              bytes,
+              truncated: length > this.maxBodyBytes,
+            });
+          });
           response.on('error', reject);
         },
       );

@@ -17,19 +17,20 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { AckOutcome } from '../../core/ack.js';
 import type { Batch } from '../../core/batch.js';
 import { type Delivery, defineSink } from '../../core/define.js';
-import { SinkError, toError } from '../../core/errors.js';
-import type { WalChannel } from '../../core/extension-points.js';
+import { SinkError } from '../../core/errors.js';
 import type { Labels } from '../../core/labels.js';
 import type { MetricMetadata, MetricSample } from '../../core/signals.js';
-import { sleep } from '../../core/sleep.js';
 import { metricsWalCodec } from '../../protocols/wal-records/index.js';
+import { Admission } from '../shared/admission.js';
+import { type ItemTracker, recordOutcome } from '../shared/item-outcome.js';
+import { recordSendResult } from '../shared/send-result.js';
+import { WalWriteThrough } from '../shared/wal-write-through.js';
 import { PostClient } from './http-client.js';
 import { type RemoteWriteOptions, resolveOptions } from './options.js';
 import { QueueManager } from './queue-manager.js';
 import { buildMetadataRequest, buildRequest } from './request.js';
 import { sendWithRetry } from './sender.js';
-import { BatchTracker, type Entry, recordOutcome } from './tracker.js';
-import { feedFromWal } from './wal-feed.js';
+import { BatchTracker, type Entry } from './tracker.js';
 
 export type { TlsOptions } from './http-client.js';
 export type { QueueOptions, RemoteWriteOptions } from './options.js';
@@ -73,11 +74,7 @@ export function remoteWrite(options: RemoteWriteOptions): OperatorFunction<Batch
         const client = new PostClient(settings.url, settings.tls, settings.maxShards);
         const metadata = new Map<string, MetricMetadata>();
         const externalLabels = externalLabeller(settings.externalLabels);
-        const waiting: Batch<'metrics'>[] = [];
-        let admitting = false;
-        let upstreamDone = false;
         let finished = false;
-        let failedSinceDrain = false;
 
         const sendSettings = {
           client,
@@ -88,7 +85,7 @@ export function remoteWrite(options: RemoteWriteOptions): OperatorFunction<Batch
           retryOnHttp429: settings.retryOnHttp429,
           signal: controller.signal,
           onRetry: (error: SinkError, waitMs: number) => {
-            failedSinceDrain = true;
+            wal?.sendFailed();
             context.error('sending', error);
             context.setHealth('unhealthy', `${error.message}; retrying in ${waitMs}ms`);
           },
@@ -99,19 +96,12 @@ export function remoteWrite(options: RemoteWriteOptions): OperatorFunction<Batch
           const body = buildRequest(entries, settings);
           const result = await sendWithRetry(body, sendSettings);
           queue.recordSend(entries.length, (performance.now() - started) / 1000);
-          if (result.status === 'sent') {
-            context.setHealth('healthy');
-            recordOutcome(entries, { status: 'sent' });
-          } else if (result.status === 'rejected') {
-            context.error('sending', result.error);
-            context.setHealth(
-              'unhealthy',
-              `endpoint rejected ${entries.length} samples: ${result.error.message}`,
-            );
-            recordOutcome(entries, { status: 'rejected', reason: result.reason });
-          } else {
-            recordOutcome(entries, { status: 'failed', error: result.error });
-          }
+          recordSendResult(
+            context,
+            entries,
+            result,
+            (message) => `endpoint rejected ${entries.length} samples: ${message}`,
+          );
         };
         const queue = new QueueManager(settings, send);
 
@@ -125,20 +115,6 @@ export function remoteWrite(options: RemoteWriteOptions): OperatorFunction<Batch
             outcome = { status: 'dropped', reason: tracker.reason };
           else outcome = { status: 'delivered' };
           subscriber.next(context.settle(batch, outcome, error === undefined ? accounted : 0));
-        };
-
-        const admit = async (): Promise<void> => {
-          if (admitting) return;
-          admitting = true;
-          while (waiting.length > 0 && !controller.signal.aborted) {
-            if (!queue.hasRoom()) {
-              await queue.waitForRoom();
-              continue;
-            }
-            enqueue(waiting.shift() as Batch<'metrics'>);
-          }
-          admitting = false;
-          if (upstreamDone && waiting.length === 0) void finish();
         };
 
         /** The samples of `batch` this sink sends; the rest are counted as dropped. */
@@ -160,7 +136,10 @@ export function remoteWrite(options: RemoteWriteOptions): OperatorFunction<Batch
         const enqueue = (batch: Batch<'metrics'>): void => {
           const { samples, skipped } = sendable(batch);
           const tracker = new BatchTracker(batch, samples.length, skipped, settle);
-          if (samples.length === 0) return;
+          if (samples.length > 0) enqueueSamples(samples, tracker);
+        };
+
+        const enqueueSamples = (samples: readonly MetricSample[], tracker: ItemTracker): void => {
           queue.enqueue(
             samples.map((sample) => ({ sample, labels: externalLabels(sample.labels), tracker })),
           );
@@ -204,109 +183,65 @@ export function remoteWrite(options: RemoteWriteOptions): OperatorFunction<Batch
           subscriber.complete();
         };
 
+        const admission = new Admission<Batch<'metrics'>>({
+          queue,
+          signal: controller.signal,
+          enqueue,
+          drained: () => void finish(),
+        });
+
         // With a WAL: batches are appended and acknowledged once durable; the shards read the log.
-        const wal = settings.wal;
-        let appending = 0;
-        const walChannel: Promise<WalChannel<MetricSample> | undefined> =
-          wal === undefined
-            ? Promise.resolve(undefined)
-            : wal
-                .open(`remoteWrite ${settings.url}`, metricsWalCodec, (loss) =>
-                  context.dropped(loss.count, `wal_${loss.reason}`),
-                )
-                .then(
-                  (channel) => {
-                    if (controller.signal.aborted) {
-                      void channel.close();
-                      return undefined;
-                    }
-                    feedFromWal({
-                      channel,
-                      queue,
-                      externalLabels,
-                      signal: controller.signal,
-                      onRejected: (count, reason) => context.dropped(count, reason),
-                    }).catch((error: unknown) => {
-                      context.error('sending', error);
-                      context.setHealth('unhealthy', `reading the WAL failed: ${String(error)}`);
-                    });
-                    return channel;
-                  },
-                  (error: unknown) => {
-                    subscriber.error(error);
-                    return undefined;
-                  },
-                );
+        const wal =
+          settings.wal === undefined
+            ? undefined
+            : new WalWriteThrough({
+                log: settings.wal,
+                consumer: `remoteWrite ${settings.url}`,
+                codec: metricsWalCodec,
+                context,
+                controller,
+                queue,
+                enqueue: enqueueSamples,
+                // Send partial requests now rather than after batchSendDeadline.
+                sendNow: () => void queue.flush(),
+                emit: (delivery) => subscriber.next(delivery),
+                fail: (error) => subscriber.error(error),
+              });
 
-        const appendToWal = (batch: Batch<'metrics'>): void => {
+        const appendToWal = (log: WalWriteThrough<MetricSample>, batch: Batch<'metrics'>): void => {
           const { samples, skipped } = sendable(batch);
-          appending++;
-          void walChannel
-            .then(async (channel) => {
-              if (channel === undefined) throw new SinkError('the WAL is not open', true);
-              if (samples.length > 0) await channel.append(samples);
-              subscriber.next(context.settle(batch, { status: 'delivered' }, skipped));
-            })
-            .catch((error: unknown) => {
-              context.error('sending', error);
-              subscriber.next(context.settle(batch, { status: 'failed', error: toError(error) }, 0));
-            })
-            .finally(() => {
-              appending--;
-              if (upstreamDone) void finishWal();
-            });
-        };
-
-        /** Sends what the log holds until caught up or the endpoint fails; the rest waits for the next start. */
-        const finishWal = async (): Promise<void> => {
-          if (finished || appending > 0) return;
-          finished = true;
-          const channel = await walChannel;
-          failedSinceDrain = false;
-          while (
-            channel !== undefined &&
-            !channel.caughtUp() &&
-            !failedSinceDrain &&
-            !controller.signal.aborted
-          ) {
-            // Send partial requests now rather than after batchSendDeadline.
-            void queue.flush();
-            await Promise.race([channel.progress(), sleep(1000, controller.signal)]);
-          }
-          controller.abort();
-          await channel?.close();
-          stopTimers();
-          client.close();
-          subscriber.complete();
+          log.append(batch, samples, { status: 'delivered' }, skipped);
         };
 
         const subscription = upstream.subscribe({
           next(batch) {
-            if (wal !== undefined) return appendToWal(batch);
-            waiting.push(batch);
-            void admit();
+            if (wal !== undefined) appendToWal(wal, batch);
+            else admission.push(batch);
           },
           error(error: unknown) {
             stopTimers();
             subscriber.error(error);
           },
           complete() {
-            upstreamDone = true;
-            if (wal !== undefined) void finishWal();
-            else void admit();
+            if (wal === undefined) return admission.end();
+            void wal.end().then(() => {
+              stopTimers();
+              client.close();
+              subscriber.complete();
+            });
           },
         });
 
         return () => {
           subscription.unsubscribe();
           controller.abort();
-          void walChannel.then((channel) => channel?.close());
+          wal?.close();
           stopTimers();
           recordOutcome(queue.takeUnsent(), {
             status: 'failed',
             error: new SinkError('the sink stopped before sending', true),
           });
-          for (const batch of waiting.splice(0))
+          for (const batch of admission.takeWaiting())
             batch.ack.failed(new SinkError('the sink stopped before sending', true));
           client.close();
         };

@@ -5,6 +5,8 @@ import { ConfigError } from '../../core/errors.js';
 import type { DurableLog } from '../../core/extension-points.js';
 import { Labels } from '../../core/labels.js';
 import { type Duration, durationOption, positiveIntegerOption } from '../../core/units.js';
+import { authHeadersOption, type HttpAuthOptions } from '../shared/auth-headers.js';
+import { endpointUrlOption } from '../shared/endpoint-url.js';
 import type { TlsOptions } from './http-client.js';
 
 /** How the queue to one endpoint batches, shards and retries. Defaults are Alloy's. */
@@ -27,20 +29,12 @@ export interface QueueOptions {
   readonly retryOnHttp429?: boolean;
 }
 
-/** Options of `remoteWrite`. */
-export interface RemoteWriteOptions {
+/** Options of `remoteWrite`, with the `headers`, `basicAuth`, `bearerToken` and `tls` of {@link HttpAuthOptions}. */
+export interface RemoteWriteOptions extends HttpAuthOptions {
   /** The endpoint, such as `http://mimir:9009/api/v1/push` or Prometheus's `http://host:9090/api/v1/write`. */
   readonly url: string;
   /** A unique component id. @defaultValue `remoteWrite.N` */
   readonly id?: string;
-  /** Extra request headers. The protocol's own headers cannot be overridden. @defaultValue none */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** HTTP basic authentication. @defaultValue none */
-  readonly basicAuth?: { readonly username: string; readonly password: string };
-  /** A bearer token for the `Authorization` header. @defaultValue none */
-  readonly bearerToken?: string;
-  /** TLS settings for `https` URLs. @defaultValue the system's trust store */
-  readonly tls?: TlsOptions;
   /** Labels added to every series that does not already have them, such as `{ cluster: 'eu-1' }`. @defaultValue none */
   readonly externalLabels?: Readonly<Record<string, string>>;
   /** How long one request may take. @defaultValue `'30s'` */
@@ -97,37 +91,13 @@ const RESERVED_HEADERS = [
 
 /** Validates options and applies defaults, throwing a `ConfigError` naming the bad option. */
 export function resolveOptions(type: string, options: RemoteWriteOptions): ResolvedOptions {
-  if (typeof options?.url !== 'string' || options.url === '') {
-    throw new ConfigError(
-      type,
-      'url',
-      "is required: the endpoint, such as 'http://localhost:9090/api/v1/write'",
-    );
-  }
-  let url: URL;
-  try {
-    url = new URL(options.url);
-  } catch {
-    throw new ConfigError(type, 'url', `is not a URL: '${options.url}'`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(type, 'url', `must be http or https, got '${url.protocol}'`);
-  }
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(options.headers ?? {})) {
-    if (RESERVED_HEADERS.includes(name.toLowerCase())) {
-      throw new ConfigError(type, `headers.${name}`, 'is set by the protocol and cannot be overridden');
-    }
-    headers[name] = value;
-  }
-  if (options.basicAuth !== undefined && options.bearerToken !== undefined) {
-    throw new ConfigError(type, 'bearerToken', 'cannot be used together with basicAuth; choose one');
-  }
-  if (options.basicAuth !== undefined) {
-    const { username, password } = options.basicAuth;
-    headers.Authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-  }
-  if (options.bearerToken !== undefined) headers.Authorization = `Bearer ${options.bearerToken}`;
+  const url = endpointUrlOption(
+    type,
+    'url',
+    options?.url,
+    "the endpoint, such as 'http://localhost:9090/api/v1/write'",
+  );
+  const headers = authHeadersOption(type, options, { protocol: RESERVED_HEADERS });
 
   const queue = options.queue ?? {};
   const minShards = positiveIntegerOption(type, 'queue.minShards', queue.minShards ?? 1);

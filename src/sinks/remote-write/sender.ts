@@ -3,15 +3,16 @@
  * network errors, 5xx and (when enabled) 429, waiting with exponential backoff or the server's
  * Retry-After; a 2xx delivers; any other status rejects without retrying, as the remote write
  * spec requires. `lokiWrite` uses it too, with a retry limit and jittered backoff as Alloy's
- * `loki.write` has them.
+ * `loki.write` has them, and `otlpExport` with its own retryable statuses, OpenTelemetry's
+ * randomized backoff and a bound on the time spent retrying.
  */
 import { SinkError } from '../../core/errors.js';
-import { nextBackoff, parseRetryAfter, wait } from './backoff.js';
-import type { PostClient } from './http-client.js';
+import { nextBackoff, parseRetryAfter, randomized, wait } from './backoff.js';
+import type { PostClient, PostResult } from './http-client.js';
 
 /** How a send ended. */
 export type SendResult =
-  | { readonly status: 'sent'; readonly attempts: number }
+  | { readonly status: 'sent'; readonly attempts: number; readonly response: PostResult }
   | { readonly status: 'rejected'; readonly reason: string; readonly error: SinkError }
   | { readonly status: 'aborted'; readonly error: SinkError };
 
@@ -22,9 +23,31 @@ export interface SendSettings {
   readonly timeoutMs: number;
   readonly minBackoffMs: number;
   readonly maxBackoffMs: number;
-  readonly retryOnHttp429: boolean;
+  /** Whether a 429 is retried, when `retryableStatus` is not given. @defaultValue `true` */
+  readonly retryOnHttp429?: boolean;
+  /** Which HTTP statuses are retried. @defaultValue 5xx, and 429 unless `retryOnHttp429` is false */
+  readonly retryableStatus?: (status: number) => boolean;
   /** Retries after the first attempt before giving up with reason `max_retries`. @defaultValue unlimited */
   readonly maxRetries?: number;
+  /**
+   * Gives up with reason `retries_exhausted` once the next wait would end more than this long
+   * after the first attempt began. @defaultValue unlimited
+   */
+  readonly maxElapsedMs?: number | undefined;
+  /** How much the backoff grows after each retry, up to `maxBackoffMs`. @defaultValue 2 */
+  readonly multiplier?: number;
+  /**
+   * Each wait is drawn at random within this fraction either side of the backoff, as
+   * OpenTelemetry's exponential backoff does (0.5: between half and one and a half times it).
+   * @defaultValue 0
+   */
+  readonly randomizationFactor?: number;
+  /**
+   * Whether a server's `Retry-After` only lengthens the wait (the larger of it and the backoff,
+   * never capped), as the Collector's exporters do, rather than replacing the backoff.
+   * @defaultValue `false`
+   */
+  readonly retryAfterAtLeast?: boolean;
   /**
    * Whether each wait is drawn between the current backoff and the next (dskit's backoff, which
    * Loki's clients use) rather than being the current backoff exactly (Prometheus's).
@@ -39,6 +62,7 @@ export interface SendSettings {
 
 /** Sends `body`, retrying what the protocol says to retry. Never rejects. */
 export async function sendWithRetry(body: Uint8Array, settings: SendSettings): Promise<SendResult> {
+  const started = performance.now();
   let backoff = settings.minBackoffMs;
   for (let attempt = 0; ; attempt++) {
     if (settings.signal.aborted) {
@@ -55,9 +79,13 @@ export async function sendWithRetry(body: Uint8Array, settings: SendSettings): P
     let error: SinkError;
     try {
       const response = await settings.client.post(body, headers, settings.timeoutMs, settings.signal);
-      if (response.status >= 200 && response.status < 300) return { status: 'sent', attempts: attempt + 1 };
+      if (response.status >= 200 && response.status < 300) {
+        return { status: 'sent', attempts: attempt + 1, response };
+      }
       const message = `HTTP ${response.status}${response.body === '' ? '' : `: ${response.body.trim()}`}`;
-      const retryable = response.status >= 500 || (response.status === 429 && settings.retryOnHttp429);
+      const retryable =
+        settings.retryableStatus?.(response.status) ??
+        (response.status >= 500 || (response.status === 429 && settings.retryOnHttp429 !== false));
       if (!retryable) {
         return {
           status: 'rejected',
@@ -81,13 +109,29 @@ export async function sendWithRetry(body: Uint8Array, settings: SendSettings): P
         }),
       };
     }
-    const next = nextBackoff(backoff, settings.maxBackoffMs);
+    const next = nextBackoff(backoff, settings.maxBackoffMs, settings.multiplier);
     const backoffMs =
-      settings.jitter === true ? Math.round(backoff + Math.random() * (next - backoff)) : backoff;
-    const waitMs = Math.min(
-      retryAfterMs ?? backoffMs,
-      settings.jitter === true ? settings.maxBackoffMs : Number.POSITIVE_INFINITY,
-    );
+      settings.jitter === true
+        ? Math.round(backoff + Math.random() * (next - backoff))
+        : randomized(backoff, settings.randomizationFactor ?? 0);
+    const waitMs =
+      settings.retryAfterAtLeast === true
+        ? Math.max(backoffMs, retryAfterMs ?? 0)
+        : Math.min(
+            retryAfterMs ?? backoffMs,
+            settings.jitter === true ? settings.maxBackoffMs : Number.POSITIVE_INFINITY,
+          );
+    if (settings.maxElapsedMs !== undefined && performance.now() - started + waitMs > settings.maxElapsedMs) {
+      return {
+        status: 'rejected',
+        reason: 'retries_exhausted',
+        error: new SinkError(
+          `gave up after ${attempt + 1} attempts in ${Math.round(performance.now() - started)}ms: ${error.message}`,
+          false,
+          { cause: error },
+        ),
+      };
+    }
     settings.onRetry(error, waitMs);
     await wait(waitMs, settings.signal);
     backoff = next;

@@ -5,29 +5,19 @@
 import type { Batch } from '../../core/batch.js';
 import type { Labels } from '../../core/labels.js';
 import type { MetricSample } from '../../core/signals.js';
-
-/** Counts samples down to the settlement of whatever they came in (a batch, or a WAL record). */
-export interface SampleTracker {
-  /** Accounts for `count` samples. */
-  record(count: number, outcome: EntryOutcome): void;
-}
+import type { ItemOutcome, ItemTracker } from '../shared/item-outcome.js';
 
 /** One queued sample: what to send, under which labels, on behalf of what. */
 export interface Entry {
   readonly sample: MetricSample;
   /** The labels to send: the sample's, with external labels added. */
   readonly labels: Labels;
-  readonly tracker: SampleTracker;
+  /** What the sample came in: a batch, or a WAL record. */
+  readonly tracker: ItemTracker;
 }
 
-/** What happened to a request's samples. */
-export type EntryOutcome =
-  | { readonly status: 'sent' }
-  | { readonly status: 'rejected'; readonly reason: string }
-  | { readonly status: 'failed'; readonly error: Error };
-
 /** Counts one batch's samples down to settlement. */
-export class BatchTracker implements SampleTracker {
+export class BatchTracker implements ItemTracker {
   private pending: number;
   /** Samples the sink chose not to send (already counted as dropped). */
   readonly skipped: number;
@@ -48,7 +38,7 @@ export class BatchTracker implements SampleTracker {
   }
 
   /** Accounts for `count` samples of this batch. */
-  record(count: number, outcome: EntryOutcome): void {
+  record(count: number, outcome: ItemOutcome): void {
     if (outcome.status === 'rejected') {
       this.rejected += count;
       this.rejectReason = outcome.reason;
@@ -73,11 +63,4 @@ export class BatchTracker implements SampleTracker {
   get error(): Error | undefined {
     return this.failure;
   }
-}
-
-/** Records `outcome` for every entry of a request, once per batch. */
-export function recordOutcome(entries: readonly Entry[], outcome: EntryOutcome): void {
-  const counts = new Map<SampleTracker, number>();
-  for (const entry of entries) counts.set(entry.tracker, (counts.get(entry.tracker) ?? 0) + 1);
-  for (const [tracker, count] of counts) tracker.record(count, outcome);
 }
