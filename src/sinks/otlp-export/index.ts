@@ -1,0 +1,248 @@
+/**
+ * `otlpExport`: sends traces, metrics and logs to an OTLP/HTTP endpoint (an OpenTelemetry
+ * Collector, Alloy, Tempo, Mimir, Loki, or any vendor's OTLP intake), as Alloy's
+ * `otelcol.exporter.otlphttp` does. Takes traces, metrics and logs; emits a delivery per batch.
+ *
+ * Items are batched per signal, encoded (protobuf or JSON), gzipped and POSTed to the signal's
+ * path. 429, 502, 503, 504 and network errors (a timeout included) are retried with
+ * randomized exponential backoff; every other status drops the request's items. A batch's ack
+ * settles once all its items are delivered or dropped for good. Memory is bounded by
+ * `queue.capacity`: while it is full the sink takes no new batches, so the sources wait.
+ */
+import { setMaxListeners } from 'node:events';
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { Batch } from '../../core/batch.js';
+import { type Delivery, defineSink, type SinkContext } from '../../core/define.js';
+import { SinkError, toError } from '../../core/errors.js';
+import { PostClient } from '../remote-write/http-client.js';
+import { type SendResult, sendWithRetry } from '../remote-write/sender.js';
+import { Admission } from '../shared/admission.js';
+import { BatchTracker, settleTracked } from '../shared/batch-tracker.js';
+import { recordOutcome } from '../shared/item-outcome.js';
+import { recordSendResult } from '../shared/send-result.js';
+import { chunksOf } from './chunks.js';
+import { type OtlpExportOptions, type OtlpExportSignal, resolveOptions } from './options.js';
+import { type Chunk, ExportQueue } from './queue.js';
+import { buildBody, CONTENT_TYPE, partialSuccessOf } from './request.js';
+
+export type {
+  OtlpExportOptions,
+  OtlpExportQueueOptions,
+  OtlpExportRetryOptions,
+  OtlpExportSignal,
+} from './options.js';
+
+/** The statuses the OTLP/HTTP specification (and Alloy's exporter) retry. */
+const RETRYABLE = new Set([429, 502, 503, 504]);
+/** How much of an answer's body is read, for its `partial_success`. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+/**
+ * Sends batches of spans, metric samples and log entries to an OTLP/HTTP endpoint.
+ *
+ * - **Endpoints.** Each signal goes to `url` + `/v1/traces`, `/v1/metrics` or `/v1/logs`, or to
+ *   `tracesUrl`, `metricsUrl`, `logsUrl` as given. A batch of a signal without a URL is dropped
+ *   (`no_endpoint`) and reported as an error.
+ * - **Items.** Spans are sent as they are. Log entries become OTLP log records (an entry that
+ *   came in over OTLP gives its record back) and metric samples OTLP metrics, a histogram's
+ *   series one data point.
+ * - **Batching.** Items of a signal wait until `queue.sendBatchSize` of them (default 8192) are
+ *   there or the oldest has waited `queue.batchTimeout` (default 200ms); a request carries at
+ *   most `sendBatchSize` items, and up to `queue.maxInFlight` requests (default 10) are sent at once.
+ * - **Delivery.** A 2xx delivers. 429, 502, 503, 504 and network errors, a request that times
+ *   out after `timeout` included, are retried after `retry.initialInterval` (5s), growing by
+ *   `retry.multiplier` (1.5) to `retry.maxInterval` (30s), each wait randomized by
+ *   `retry.randomizationFactor` (±50%). A `Retry-After` (seconds or an HTTP date) on a retried
+ *   answer is honoured in full: the wait is the longer of it and the backoff, even past
+ *   `maxInterval`, since the server knows when it will take data again (as the Collector's
+ *   exporters do). A request still failing after `retry.maxElapsedTime` (5m), or whose next wait
+ *   would end after it, is given up and its items dropped (`retries_exhausted`); so is one whose
+ *   `Retry-After` asks for longer than that. Any other status drops the request's items at once
+ *   (`http_400`, `http_413`, ...) and the next request goes on.
+ * - **Partial success.** When a 2xx answer's `partial_success` (read as protobuf or JSON by its
+ *   Content-Type) says items were rejected, that many of the request's items are counted as
+ *   dropped (`partial_success`) and the server's message is reported as an error and in the
+ *   health. For metrics the server counts data points and the sink samples, so at most the
+ *   request's samples are counted.
+ * - **Memory.** The sink holds at most about `queue.capacity` items (default 100000), waiting or
+ *   in requests being sent or retried, plus one incoming batch. While it is full, as when the
+ *   endpoint is down, it takes no new batches: their acks stay unsettled, so the sources, which
+ *   bound their unacknowledged batches, stop producing until requests get through (or are given
+ *   up after `maxElapsedTime`). Nothing grows without bound.
+ * - **Stopping.** When the input completes, everything held is sent (retrying as above) before
+ *   the output completes; on unsubscribe, unsent batches settle as failed.
+ *
+ * @example
+ * ```ts
+ * otlpReceiver({ listen: '0.0.0.0:4318' }).traces.pipe(
+ *   otlpExport({
+ *     url: 'https://otlp.example.com',
+ *     bearerToken: process.env.OTLP_TOKEN,
+ *     retry: { maxElapsedTime: '10m' },
+ *   }),
+ * );
+ * ```
+ */
+export function otlpExport(options: OtlpExportOptions): OperatorFunction<Batch<OtlpExportSignal>, Delivery> {
+  const type = 'otlpExport';
+  const settings = resolveOptions(type, options);
+  const headers: Readonly<Record<string, string>> = {
+    ...settings.headers,
+    'Content-Type': CONTENT_TYPE[settings.encoding],
+    ...(settings.compression === 'gzip' ? { 'Content-Encoding': 'gzip' } : {}),
+    'User-Agent': 'rivulet/0.1.0',
+  };
+
+  return defineSink(
+    { type, id: options.id, input: ['traces', 'metrics', 'logs'] as const },
+    (context) => (upstream) =>
+      new Observable<Delivery>((subscriber) => {
+        const controller = new AbortController();
+        // Every request and retry wait listens to it: up to maxInFlight of each, not a leak.
+        setMaxListeners(settings.maxInFlight * 2 + 8, controller.signal);
+        const clients = new Map<OtlpExportSignal, PostClient>();
+        const clientFor = (signal: OtlpExportSignal, url: URL): PostClient => {
+          let client = clients.get(signal);
+          if (client === undefined) {
+            client = new PostClient(url, settings.tls, settings.maxInFlight, MAX_ANSWER_BYTES);
+            clients.set(signal, client);
+          }
+          return client;
+        };
+        const closeClients = (): void => {
+          for (const client of clients.values()) client.close();
+        };
+
+        const retrySettings = {
+          headers,
+          timeoutMs: settings.timeoutMs,
+          minBackoffMs: settings.initialIntervalMs,
+          maxBackoffMs: settings.maxIntervalMs,
+          multiplier: settings.multiplier,
+          randomizationFactor: settings.randomizationFactor,
+          maxElapsedMs: settings.maxElapsedMs,
+          retryableStatus: (status: number) => RETRYABLE.has(status),
+          retryAfterAtLeast: true,
+          announceRetries: false,
+          signal: controller.signal,
+          onRetry: (error: SinkError, waitMs: number) => {
+            context.error('sending', error);
+            context.setHealth('unhealthy', `${error.message}; retrying in ${waitMs}ms`);
+          },
+        };
+
+        const send = async (signal: OtlpExportSignal, chunks: readonly Chunk[]): Promise<void> => {
+          const url = settings.urls[signal] as URL;
+          const items = chunks.length === 1 ? (chunks[0] as Chunk).items : chunks.flatMap((c) => c.items);
+          let body: Uint8Array;
+          try {
+            body = await buildBody(signal, items, settings);
+          } catch (error) {
+            context.error('processing', error);
+            context.setHealth(
+              'unhealthy',
+              `could not encode ${items.length} ${signal}: ${toError(error).message}`,
+            );
+            recordOutcome(chunks, { status: 'rejected', reason: 'encoding_failed' });
+            return;
+          }
+          const result = await sendWithRetry(body, { ...retrySettings, client: clientFor(signal, url) });
+          if (result.status === 'sent') recordDelivered(context, signal, chunks, items.length, result);
+          else
+            recordSendResult(
+              context,
+              chunks,
+              result,
+              (message) => `${items.length} ${signal} dropped: ${message}`,
+            );
+        };
+        const queue = new ExportQueue(settings, send);
+
+        const enqueue = (batch: Batch<OtlpExportSignal>): void => {
+          const signal = batch.kind;
+          const tracker = new BatchTracker(batch, (settled) =>
+            subscriber.next(settleTracked(context, settled)),
+          );
+          if (batch.items.length === 0) return;
+          if (settings.urls[signal] === undefined) {
+            const error = new SinkError(`no URL for ${signal}: set 'url' or '${signal}Url'`, false);
+            context.error('sending', error);
+            tracker.record(batch.items.length, { status: 'rejected', reason: 'no_endpoint' });
+            return;
+          }
+          queue.push(signal, chunksOf(signal, batch.items, settings.sendBatchSize, tracker));
+        };
+
+        let finished = false;
+        const finish = async (): Promise<void> => {
+          if (finished) return;
+          finished = true;
+          await queue.flush();
+          closeClients();
+          subscriber.complete();
+        };
+
+        const admission = new Admission<Batch<OtlpExportSignal>>({
+          queue,
+          signal: controller.signal,
+          enqueue,
+          drained: () => void finish(),
+        });
+
+        const subscription = upstream.subscribe({
+          next: (batch) => admission.push(batch),
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => admission.end(),
+        });
+
+        return () => {
+          subscription.unsubscribe();
+          controller.abort();
+          const stopped = new SinkError('the sink stopped before sending', true);
+          recordOutcome(queue.takeUnsent(), { status: 'failed', error: stopped });
+          for (const batch of admission.takeWaiting()) batch.ack.failed(stopped);
+          closeClients();
+        };
+      }),
+  );
+}
+
+/**
+ * Accounts a delivered request's items: as sent, but for the ones its `partial_success` says
+ * were rejected, which are counted as dropped (`partial_success`) from the front of the request.
+ */
+function recordDelivered(
+  context: SinkContext,
+  signal: OtlpExportSignal,
+  chunks: readonly Chunk[],
+  count: number,
+  result: Extract<SendResult, { status: 'sent' }>,
+): void {
+  let partial: ReturnType<typeof partialSuccessOf>;
+  try {
+    partial = partialSuccessOf(result.response);
+  } catch (error) {
+    context.error(
+      'sending',
+      new SinkError(`unreadable answer to a delivered request: ${toError(error).message}`, false, {
+        cause: error,
+      }),
+    );
+  }
+  const rejected = Math.min(count, Math.max(0, Math.floor(partial?.rejected ?? 0)));
+  const message = partial?.errorMessage ?? '';
+  if (rejected > 0) {
+    const text = `endpoint rejected ${rejected} of ${count} ${signal}${message === '' ? '' : `: ${message}`}`;
+    context.error('sending', new SinkError(text, false));
+    context.setHealth('unhealthy', text);
+  } else {
+    context.setHealth('healthy', message === '' ? undefined : `endpoint says: ${message}`);
+  }
+  let left = rejected;
+  for (const chunk of chunks) {
+    const dropped = Math.min(left, chunk.count);
+    left -= dropped;
+    if (dropped > 0) chunk.tracker.record(dropped, { status: 'rejected', reason: 'partial_success' });
+    if (chunk.count > dropped) chunk.tracker.record(chunk.count - dropped, { status: 'sent' });
+  }
+}

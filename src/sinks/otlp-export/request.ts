@@ -1,0 +1,65 @@
+/**
+ * Turns a request's items into an OTLP export body (protobuf or JSON, gzipped or not), and reads
+ * the `partial_success` of an export response. Spans are sent as they are; log entries and
+ * metric samples are converted to OTLP log records and metrics first.
+ */
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import type { LogEntry, MetricSample, Span } from '../../core/signals.js';
+import { entriesToOtlpLogs, samplesToOtlpMetrics } from '../../protocols/otlp/convert/index.js';
+import { decodeOtlpJsonResponse } from '../../protocols/otlp/json-decode.js';
+import { encodeOtlpJson } from '../../protocols/otlp/json-encode.js';
+import { decodeOtlpExportResponse } from '../../protocols/otlp/proto-decode.js';
+import { encodeOtlpProto } from '../../protocols/otlp/proto-encode.js';
+import type { OtlpPartialSuccess } from '../../protocols/otlp/types.js';
+import type { PostResult } from '../remote-write/http-client.js';
+import type { OtlpExportSignal } from './options.js';
+
+const gzipAsync = promisify(gzip);
+
+/** The media types of the two encodings. */
+export const CONTENT_TYPE = { protobuf: 'application/x-protobuf', json: 'application/json' } as const;
+
+/** How bodies are written. */
+export interface BodyFormat {
+  readonly encoding: 'protobuf' | 'json';
+  readonly compression: 'gzip' | 'none';
+}
+
+/** The body of an export request for `items` of `signal`. */
+export async function buildBody(
+  signal: OtlpExportSignal,
+  items: readonly unknown[],
+  format: BodyFormat,
+): Promise<Uint8Array> {
+  const raw =
+    format.encoding === 'json' ? Buffer.from(encodeJson(signal, items), 'utf8') : encodeProto(signal, items);
+  return format.compression === 'gzip' ? await gzipAsync(raw) : raw;
+}
+
+function encodeProto(signal: OtlpExportSignal, items: readonly unknown[]): Uint8Array {
+  if (signal === 'traces') return encodeOtlpProto('traces', items as readonly Span[]);
+  if (signal === 'logs') return encodeOtlpProto('logs', entriesToOtlpLogs(items as readonly LogEntry[]));
+  return encodeOtlpProto('metrics', samplesToOtlpMetrics(items as readonly MetricSample[]));
+}
+
+function encodeJson(signal: OtlpExportSignal, items: readonly unknown[]): string {
+  if (signal === 'traces') return encodeOtlpJson('traces', items as readonly Span[]);
+  if (signal === 'logs') return encodeOtlpJson('logs', entriesToOtlpLogs(items as readonly LogEntry[]));
+  return encodeOtlpJson('metrics', samplesToOtlpMetrics(items as readonly MetricSample[]));
+}
+
+/**
+ * The `partial_success` of a 2xx answer, read as protobuf or JSON by its Content-Type, as the
+ * Collector's exporter does; `undefined` when the body is empty or of another type (full
+ * success). Throws when the body cannot be read.
+ */
+export function partialSuccessOf(response: PostResult): OtlpPartialSuccess | undefined {
+  if (response.bytes.byteLength === 0) return undefined;
+  const header = response.headers['content-type'];
+  const mediaType = (Array.isArray(header) ? header[0] : header)?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== CONTENT_TYPE.protobuf && mediaType !== CONTENT_TYPE.json) return undefined;
+  if (response.truncated) throw new Error(`the answer's body is over ${response.bytes.byteLength} bytes`);
+  if (mediaType === CONTENT_TYPE.protobuf) return decodeOtlpExportResponse(response.bytes);
+  return decodeOtlpJsonResponse(new TextDecoder().decode(response.bytes));
+}

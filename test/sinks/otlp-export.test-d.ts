@@ -1,0 +1,24 @@
+import type { Observable, OperatorFunction } from 'rxjs';
+import { expectTypeOf, test } from 'vitest';
+import type { Batch } from '../../src/core/batch.js';
+import type { Delivery } from '../../src/core/define.js';
+import { otlpExport } from '../../src/sinks/otlp-export/index.js';
+
+declare const metrics: Observable<Batch<'metrics'>>;
+declare const logs: Observable<Batch<'logs'>>;
+declare const traces: Observable<Batch<'traces'>>;
+declare const profiles: Observable<Batch<'profiles'>>;
+
+test('otlpExport takes traces, metrics and logs', () => {
+  expectTypeOf(otlpExport({ url: 'http://x' })).toEqualTypeOf<
+    OperatorFunction<Batch<'traces' | 'metrics' | 'logs'>, Delivery>
+  >();
+  expectTypeOf(traces.pipe(otlpExport({ url: 'http://x' }))).toEqualTypeOf<Observable<Delivery>>();
+  expectTypeOf(metrics.pipe(otlpExport({ url: 'http://x' }))).toEqualTypeOf<Observable<Delivery>>();
+  expectTypeOf(logs.pipe(otlpExport({ url: 'http://x' }))).toEqualTypeOf<Observable<Delivery>>();
+});
+
+test('profiles do not compile', () => {
+  // @ts-expect-error OTLP/HTTP export carries no profiles
+  profiles.pipe(otlpExport({ url: 'http://x' }));
+});
