@@ -82,7 +82,7 @@ export function groupByResourceAndScope<
  * A string equal for two attribute lists exactly when they hold the same keys in the same order
  * with values of the same types and contents (an int 1 and a double 1 differ; so do 0 and -0).
  */
-export function attributesKey(attributes: Attributes): string {
+function attributesKey(attributes: Attributes): string {
   let out = '';
   for (const { key, value } of attributes) out += `${JSON.stringify(key)}=${valueKey(value)};`;
   return out;
