@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { firstValueFrom, from, type Observable, Subject, toArray } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Batch, createBatch } from '../../src/core/batch.js';
 import type { ComponentInfo } from '../../src/core/component.js';
 import { type Delivery, defineSource } from '../../src/core/define.js';
@@ -448,6 +448,63 @@ describe('otlpExport', () => {
     expect(accepted(server)).toEqual(['span-2', 'span-3', 'span-4']);
     expect(dropped(sink.component)).toEqual({ http_400: 2 });
     expect(sink.component.stats()).toMatchObject({ received: 5, sent: 3 });
+  });
+
+  it('reports the message of a google.rpc.Status error body, protobuf or JSON', async () => {
+    const Status = new protobuf.Type('Status')
+      .add(new protobuf.Field('code', 1, 'int32'))
+      .add(new protobuf.Field('message', 2, 'string'));
+    const protobufStatus = Status.encode(
+      Status.create({ code: 3, message: 'span 2 has no trace id' }),
+    ).finish();
+    const server = await endpoint();
+    server.answers.push(
+      { status: 400, headers: { 'Content-Type': 'application/x-protobuf' }, body: protobufStatus },
+      {
+        status: 503,
+        headers: { 'Content-Type': 'application/json; charset=utf-8' },
+        body: '{"code":14,"message":"ingester unavailable"}',
+      },
+      {
+        status: 415,
+        headers: { 'Content-Type': 'application/x-protobuf' },
+        body: new Uint8Array([0xff, 0x01]),
+      },
+      { status: 401, headers: { 'Content-Type': 'text/plain' }, body: 'who are you?' },
+    );
+    const sink = open({ url: server.url, ...fast });
+    const send = async (batch: Batch<'traces'>): Promise<string | undefined> => {
+      sink.input.next(batch);
+      await batch.ack.done();
+      return sink.component.health().message;
+    };
+    expect(await send(spans(0, 2))).toBe('2 traces dropped: HTTP 400: span 2 has no trace id');
+    // The 503 is retried; its message is reported with the retry, then the next answer drops.
+    expect(await send(spans(2, 1))).toBe('1 traces dropped: HTTP 415');
+    expect(await send(spans(3, 1))).toBe('1 traces dropped: HTTP 401: who are you?');
+    sink.input.complete();
+    await sink.done;
+    expect(dropped(sink.component)).toEqual({ http_400: 2, http_415: 1, http_401: 1 });
+    expect(server.received.map((r) => r.status)).toEqual([400, 503, 415, 401]);
+  });
+
+  it('reports a JSON google.rpc.Status message with a retry', async () => {
+    const server = await endpoint();
+    server.answers.push({
+      status: 503,
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"code":14,"message":"ingester unavailable"}',
+    });
+    const sink = open({ url: server.url, ...fast, retry: { initialInterval: 300, maxInterval: 300 } });
+    const batch = spans(0, 1);
+    sink.input.next(batch);
+    await vi.waitFor(() =>
+      expect(sink.component.health().message).toMatch(/^HTTP 503: ingester unavailable; retrying in \d+ms$/),
+    );
+    await batch.ack.done();
+    expect(batch.ack.result?.status).toBe('delivered');
+    sink.input.complete();
+    await sink.done;
   });
 
   it('retries a request the endpoint never answers once the timeout passes', async () => {

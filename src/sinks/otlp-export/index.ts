@@ -1,11 +1,13 @@
 /**
- * `otlpExport`: sends traces, metrics and logs to an OTLP/HTTP endpoint (an OpenTelemetry
- * Collector, Alloy, Tempo, Mimir, Loki, or any vendor's OTLP intake), as Alloy's
- * `otelcol.exporter.otlphttp` does. Takes traces, metrics and logs; emits a delivery per batch.
+ * `otlpExport`: sends traces, metrics and logs to an OTLP/HTTP or OTLP/gRPC endpoint (an
+ * OpenTelemetry Collector, Alloy, Tempo, Mimir, Loki, or any vendor's OTLP intake), as Alloy's
+ * `otelcol.exporter.otlphttp` and `otelcol.exporter.otlp` do. Takes traces, metrics and logs;
+ * emits a delivery per batch.
  *
  * Items are batched per signal, encoded (protobuf or JSON), gzipped and POSTed to the signal's
- * path. 429, 502, 503, 504 and network errors (a timeout included) are retried with
- * randomized exponential backoff; every other status drops the request's items. A batch's ack
+ * path, or sent as the signal's gRPC `Export` call. 429, 502, 503, 504, the retryable gRPC codes
+ * and network errors (a timeout included) are retried with randomized exponential backoff;
+ * every other answer drops the request's items. A batch's ack
  * settles once all its items are delivered or dropped for good. Memory is bounded by
  * `queue.capacity`: while it is full the sink takes no new batches, so the sources wait.
  */
@@ -14,35 +16,45 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { Batch } from '../../core/batch.js';
 import { type Delivery, defineSink, type SinkContext } from '../../core/define.js';
 import { SinkError, toError } from '../../core/errors.js';
-import { PostClient } from '../remote-write/http-client.js';
-import { type SendResult, sendWithRetry } from '../remote-write/sender.js';
+import type { OtlpPartialSuccess } from '../../protocols/otlp/types.js';
 import { Admission } from '../shared/admission.js';
 import { BatchTracker, settleTracked } from '../shared/batch-tracker.js';
 import { recordOutcome } from '../shared/item-outcome.js';
 import { recordSendResult } from '../shared/send-result.js';
 import { chunksOf } from './chunks.js';
+import { GrpcTransport } from './grpc.js';
+import { HttpTransport } from './http.js';
 import { type OtlpExportOptions, type OtlpExportSignal, resolveOptions } from './options.js';
 import { type Chunk, ExportQueue } from './queue.js';
-import { buildBody, CONTENT_TYPE, partialSuccessOf } from './request.js';
+import { type BodyFormat, buildBody } from './request.js';
+import type { RetryPolicy } from './retry.js';
+import type { Transport } from './transport.js';
 
 export type {
   OtlpExportOptions,
+  OtlpExportProtocol,
   OtlpExportQueueOptions,
   OtlpExportRetryOptions,
   OtlpExportSignal,
 } from './options.js';
 
-/** The statuses the OTLP/HTTP specification (and Alloy's exporter) retry. */
-const RETRYABLE = new Set([429, 502, 503, 504]);
-/** How much of an answer's body is read, for its `partial_success`. */
-const MAX_ANSWER_BYTES = 64 * 1024;
+/** gRPC carries protobuf, compressed by gRPC itself. */
+const GRPC_BODY: BodyFormat = { encoding: 'protobuf', compression: 'none' };
 
 /**
- * Sends batches of spans, metric samples and log entries to an OTLP/HTTP endpoint.
+ * Sends batches of spans, metric samples and log entries to an OTLP/HTTP or OTLP/gRPC endpoint.
  *
  * - **Endpoints.** Each signal goes to `url` + `/v1/traces`, `/v1/metrics` or `/v1/logs`, or to
  *   `tracesUrl`, `metricsUrl`, `logsUrl` as given. A batch of a signal without a URL is dropped
  *   (`no_endpoint`) and reported as an error.
+ * - **gRPC.** With `protocol: 'grpc'` (which needs the package `@grpc/grpc-js`), `url` is the
+ *   target (`http://host:4317` plain text, `https://host:4317` or `host:4317` TLS) and each
+ *   request is the signal's unary `Export` call, protobuf, gzip-encoded by gRPC, `headers` and
+ *   credentials as metadata, `timeout` as its deadline. CANCELLED, DEADLINE_EXCEEDED, ABORTED,
+ *   OUT_OF_RANGE, UNAVAILABLE and DATA_LOSS are retried as below, and RESOURCE_EXHAUSTED when its
+ *   status details carry a `google.rpc.RetryInfo`, whose delay is honoured as a `Retry-After`
+ *   is; any other code drops the request's items (`grpc_invalid_argument`, ...). Without the
+ *   package, the output errors with a `ConfigError` saying how to install it.
  * - **Items.** Spans are sent as they are. Log entries become OTLP log records (an entry that
  *   came in over OTLP gives its record back) and metric samples OTLP metrics, a histogram's
  *   series one data point.
@@ -58,7 +70,8 @@ const MAX_ANSWER_BYTES = 64 * 1024;
  *   exporters do). A request still failing after `retry.maxElapsedTime` (5m), or whose next wait
  *   would end after it, is given up and its items dropped (`retries_exhausted`); so is one whose
  *   `Retry-After` asks for longer than that. Any other status drops the request's items at once
- *   (`http_400`, `http_413`, ...) and the next request goes on.
+ *   (`http_400`, `http_413`, ...) and the next request goes on; the message of the
+ *   `google.rpc.Status` in its body (protobuf or JSON) is reported with it.
  * - **Partial success.** When a 2xx answer's `partial_success` (read as protobuf or JSON by its
  *   Content-Type) says items were rejected, that many of the request's items are counted as
  *   dropped (`partial_success`) and the server's message is reported as an error and in the
@@ -82,16 +95,18 @@ const MAX_ANSWER_BYTES = 64 * 1024;
  *   }),
  * );
  * ```
+ *
+ * @example OTLP/gRPC to a Collector on the standard port, in plain text
+ * ```ts
+ * otlpReceiver({ listen: '0.0.0.0:4318' }).logs.pipe(
+ *   otlpExport({ protocol: 'grpc', url: 'http://collector:4317', headers: { 'X-Scope-OrgID': 'team-a' } }),
+ * );
+ * ```
  */
 export function otlpExport(options: OtlpExportOptions): OperatorFunction<Batch<OtlpExportSignal>, Delivery> {
   const type = 'otlpExport';
   const settings = resolveOptions(type, options);
-  const headers: Readonly<Record<string, string>> = {
-    ...settings.headers,
-    'Content-Type': CONTENT_TYPE[settings.encoding],
-    ...(settings.compression === 'gzip' ? { 'Content-Encoding': 'gzip' } : {}),
-    'User-Agent': 'rivulet/0.1.0',
-  };
+  const bodyFormat: BodyFormat = settings.protocol === 'grpc' ? GRPC_BODY : settings;
 
   return defineSink(
     { type, id: options.id, input: ['traces', 'metrics', 'logs'] as const },
@@ -100,43 +115,32 @@ export function otlpExport(options: OtlpExportOptions): OperatorFunction<Batch<O
         const controller = new AbortController();
         // Every request and retry wait listens to it: up to maxInFlight of each, not a leak.
         setMaxListeners(settings.maxInFlight * 2 + 8, controller.signal);
-        const clients = new Map<OtlpExportSignal, PostClient>();
-        const clientFor = (signal: OtlpExportSignal, url: URL): PostClient => {
-          let client = clients.get(signal);
-          if (client === undefined) {
-            client = new PostClient(url, settings.tls, settings.maxInFlight, MAX_ANSWER_BYTES);
-            clients.set(signal, client);
-          }
-          return client;
-        };
-        const closeClients = (): void => {
-          for (const client of clients.values()) client.close();
-        };
-
-        const retrySettings = {
-          headers,
-          timeoutMs: settings.timeoutMs,
-          minBackoffMs: settings.initialIntervalMs,
-          maxBackoffMs: settings.maxIntervalMs,
+        const retry: RetryPolicy = {
+          initialIntervalMs: settings.initialIntervalMs,
+          maxIntervalMs: settings.maxIntervalMs,
           multiplier: settings.multiplier,
           randomizationFactor: settings.randomizationFactor,
           maxElapsedMs: settings.maxElapsedMs,
-          retryableStatus: (status: number) => RETRYABLE.has(status),
-          retryAfterAtLeast: true,
-          announceRetries: false,
           signal: controller.signal,
           onRetry: (error: SinkError, waitMs: number) => {
             context.error('sending', error);
             context.setHealth('unhealthy', `${error.message}; retrying in ${waitMs}ms`);
           },
         };
+        let transport: Transport;
+        if (settings.protocol === 'grpc') {
+          const grpc = new GrpcTransport(type, settings, retry);
+          grpc.ready.catch((error: unknown) => subscriber.error(error));
+          transport = grpc;
+        } else {
+          transport = new HttpTransport(settings, retry);
+        }
 
         const send = async (signal: OtlpExportSignal, chunks: readonly Chunk[]): Promise<void> => {
-          const url = settings.urls[signal] as URL;
           const items = chunks.length === 1 ? (chunks[0] as Chunk).items : chunks.flatMap((c) => c.items);
           let body: Uint8Array;
           try {
-            body = await buildBody(signal, items, settings);
+            body = await buildBody(signal, items, bodyFormat);
           } catch (error) {
             context.error('processing', error);
             context.setHealth(
@@ -146,8 +150,9 @@ export function otlpExport(options: OtlpExportOptions): OperatorFunction<Batch<O
             recordOutcome(chunks, { status: 'rejected', reason: 'encoding_failed' });
             return;
           }
-          const result = await sendWithRetry(body, { ...retrySettings, client: clientFor(signal, url) });
-          if (result.status === 'sent') recordDelivered(context, signal, chunks, items.length, result);
+          const result = await transport.send(signal, body);
+          if (result.status === 'sent')
+            recordDelivered(context, signal, chunks, items.length, result.partial);
           else
             recordSendResult(
               context,
@@ -178,7 +183,7 @@ export function otlpExport(options: OtlpExportOptions): OperatorFunction<Batch<O
           if (finished) return;
           finished = true;
           await queue.flush();
-          closeClients();
+          transport.close();
           subscriber.complete();
         };
 
@@ -201,7 +206,7 @@ export function otlpExport(options: OtlpExportOptions): OperatorFunction<Batch<O
           const stopped = new SinkError('the sink stopped before sending', true);
           recordOutcome(queue.takeUnsent(), { status: 'failed', error: stopped });
           for (const batch of admission.takeWaiting()) batch.ack.failed(stopped);
-          closeClients();
+          transport.close();
         };
       }),
   );
@@ -216,11 +221,11 @@ function recordDelivered(
   signal: OtlpExportSignal,
   chunks: readonly Chunk[],
   count: number,
-  result: Extract<SendResult, { status: 'sent' }>,
+  partialSuccess: () => OtlpPartialSuccess | undefined,
 ): void {
-  let partial: ReturnType<typeof partialSuccessOf>;
+  let partial: OtlpPartialSuccess | undefined;
   try {
-    partial = partialSuccessOf(result.response);
+    partial = partialSuccess();
   } catch (error) {
     context.error(
       'sending',

@@ -1,6 +1,6 @@
 /**
- * The options of `otlpExport`, their defaults (Alloy's `otelcol.exporter.otlphttp`, and its
- * `otelcol.processor.batch` for batching) and their validation.
+ * The options of `otlpExport`, their defaults (Alloy's `otelcol.exporter.otlphttp` and
+ * `otelcol.exporter.otlp`, and its `otelcol.processor.batch` for batching) and their validation.
  */
 import { ConfigError } from '../../core/errors.js';
 import { type Duration, durationOption, positiveIntegerOption } from '../../core/units.js';
@@ -10,6 +10,9 @@ import { endpointUrlOption } from '../shared/endpoint-url.js';
 
 /** The signals `otlpExport` sends. */
 export type OtlpExportSignal = 'traces' | 'metrics' | 'logs';
+
+/** The transports `otlpExport` speaks. */
+export type OtlpExportProtocol = 'http' | 'grpc';
 
 /** How items are batched into requests and how many requests are in flight. */
 export interface OtlpExportQueueOptions {
@@ -56,24 +59,38 @@ export interface OtlpExportRetryOptions {
  */
 export interface OtlpExportOptions extends HttpAuthOptions {
   /**
+   * The transport: OTLP/HTTP (`POST` to a path per signal), or OTLP/gRPC (the unary `Export`
+   * call of each signal's service) through the optional package `@grpc/grpc-js`, which must then
+   * be installed. Over gRPC, bodies are always protobuf, and `headers` and the credentials are
+   * sent as metadata under lower-case keys.
+   * @defaultValue `'http'`
+   */
+  readonly protocol?: OtlpExportProtocol;
+  /**
    * The base endpoint, such as `http://collector:4318`; each signal goes to its path under it
-   * (`/v1/traces`, `/v1/metrics`, `/v1/logs`), as the OTLP exporter specification says.
+   * (`/v1/traces`, `/v1/metrics`, `/v1/logs`), as the OTLP exporter specification says. With
+   * `protocol: 'grpc'`, the target every signal is sent to: `http://host:4317` for plain text,
+   * `https://host:4317` for TLS, or `host:4317`, which uses TLS as Alloy's `otelcol.exporter.otlp`
+   * does; no path.
    * @defaultValue none: every signal sent needs its own URL
    */
   readonly url?: string;
-  /** The URL traces go to, used as is. @defaultValue `url` + `/v1/traces` */
+  /** The URL traces go to, used as is (over gRPC, their target). @defaultValue `url` + `/v1/traces` */
   readonly tracesUrl?: string;
-  /** The URL metrics go to, used as is. @defaultValue `url` + `/v1/metrics` */
+  /** The URL metrics go to, used as is (over gRPC, their target). @defaultValue `url` + `/v1/metrics` */
   readonly metricsUrl?: string;
-  /** The URL logs go to, used as is. @defaultValue `url` + `/v1/logs` */
+  /** The URL logs go to, used as is (over gRPC, their target). @defaultValue `url` + `/v1/logs` */
   readonly logsUrl?: string;
   /** A unique component id. @defaultValue `otlpExport.N` */
   readonly id?: string;
-  /** The body format: binary protobuf or OTLP/JSON. @defaultValue `'protobuf'` */
+  /** The body format: binary protobuf or OTLP/JSON (HTTP only). @defaultValue `'protobuf'` */
   readonly encoding?: 'protobuf' | 'json';
-  /** Whether bodies are gzipped. @defaultValue `'gzip'`, as Alloy */
+  /**
+   * Whether bodies are gzipped (over gRPC, as the `gzip` message encoding). @defaultValue
+   * `'gzip'`, as Alloy
+   */
   readonly compression?: 'gzip' | 'none';
-  /** How long one request may take. @defaultValue `'30s'` */
+  /** How long one request may take (over gRPC, the call's deadline). @defaultValue `'30s'` */
   readonly timeout?: Duration;
   /** Batching, concurrency and memory bound. */
   readonly queue?: OtlpExportQueueOptions;
@@ -83,7 +100,8 @@ export interface OtlpExportOptions extends HttpAuthOptions {
 
 /** Options with defaults applied and durations in milliseconds. */
 export interface ResolvedOptions {
-  /** Each signal's endpoint; absent for a signal that has none. */
+  readonly protocol: OtlpExportProtocol;
+  /** Each signal's endpoint (over gRPC, its target, with no path); absent for a signal that has none. */
   readonly urls: Readonly<Partial<Record<OtlpExportSignal, URL>>>;
   readonly headers: Readonly<Record<string, string>>;
   readonly tls: TlsOptions | undefined;
@@ -103,6 +121,8 @@ export interface ResolvedOptions {
 }
 
 const RESERVED_HEADERS = ['content-encoding', 'content-type', 'content-length', 'user-agent'];
+/** Headers gRPC sets itself, besides `grpc-*`. */
+const RESERVED_METADATA = [...RESERVED_HEADERS, 'te', 'authority', 'host'];
 const SIGNALS: readonly OtlpExportSignal[] = ['traces', 'metrics', 'logs'];
 
 /** Validates options and applies defaults, throwing a `ConfigError` naming the bad option. */
@@ -110,11 +130,26 @@ export function resolveOptions(type: string, options: OtlpExportOptions): Resolv
   if (options === null || typeof options !== 'object') {
     throw new ConfigError(type, 'url', "is required: the endpoint, such as 'http://localhost:4318'");
   }
-  const urls = signalUrls(type, options);
-  const headers = authHeadersOption(type, options, { protocol: RESERVED_HEADERS });
+  const protocol = options.protocol ?? 'http';
+  if (protocol !== 'http' && protocol !== 'grpc') {
+    throw new ConfigError(type, 'protocol', `must be 'http' or 'grpc', got '${String(protocol)}'`);
+  }
+  const urls = signalUrls(type, options, protocol);
+  const headers = authHeadersOption(type, options, {
+    protocol: protocol === 'grpc' ? RESERVED_METADATA : RESERVED_HEADERS,
+  });
+  if (protocol === 'grpc') {
+    checkMetadata(type, headers);
+    if ((options.tls?.cert === undefined) !== (options.tls?.key === undefined)) {
+      throw new ConfigError(type, 'tls', 'needs both cert and key for a client certificate');
+    }
+  }
   const encoding = options.encoding ?? 'protobuf';
   if (encoding !== 'protobuf' && encoding !== 'json') {
     throw new ConfigError(type, 'encoding', `must be 'protobuf' or 'json', got '${String(encoding)}'`);
+  }
+  if (protocol === 'grpc' && encoding !== 'protobuf') {
+    throw new ConfigError(type, 'encoding', "must be 'protobuf' with protocol 'grpc'");
   }
   const compression = options.compression ?? 'gzip';
   if (compression !== 'gzip' && compression !== 'none') {
@@ -145,6 +180,7 @@ export function resolveOptions(type: string, options: OtlpExportOptions): Resolv
   if (retry.enabled === false) maxElapsedMs = 0;
 
   return {
+    protocol,
     urls,
     headers,
     tls: options.tls,
@@ -163,15 +199,33 @@ export function resolveOptions(type: string, options: OtlpExportOptions): Resolv
   };
 }
 
-/** Each signal's URL: its own option as is, else the base URL with the signal's path appended. */
-function signalUrls(type: string, options: OtlpExportOptions): Partial<Record<OtlpExportSignal, URL>> {
-  const example = "the endpoint, such as 'http://localhost:4318'";
-  const base = options.url === undefined ? undefined : endpointUrlOption(type, 'url', options.url, example);
+/**
+ * Each signal's URL: its own option as is, else the base URL with the signal's path appended;
+ * over gRPC, its own target or else the base one.
+ */
+function signalUrls(
+  type: string,
+  options: OtlpExportOptions,
+  protocol: OtlpExportProtocol,
+): Partial<Record<OtlpExportSignal, URL>> {
+  const example =
+    protocol === 'grpc'
+      ? "the target, such as 'http://localhost:4317'"
+      : "the endpoint, such as 'http://localhost:4318'";
+  const base =
+    options.url === undefined
+      ? undefined
+      : protocol === 'grpc'
+        ? grpcTargetOption(type, 'url', options.url, example)
+        : endpointUrlOption(type, 'url', options.url, example);
   const urls: Partial<Record<OtlpExportSignal, URL>> = {};
   for (const signal of SIGNALS) {
     const option = `${signal}Url` as const;
     const own = options[option];
-    if (own !== undefined)
+    if (protocol === 'grpc') {
+      const target = own === undefined ? base : grpcTargetOption(type, option, own, example);
+      if (target !== undefined) urls[signal] = target;
+    } else if (own !== undefined)
       urls[signal] = endpointUrlOption(
         type,
         option,
@@ -184,6 +238,55 @@ function signalUrls(type: string, options: OtlpExportOptions): Partial<Record<Ot
     throw new ConfigError(type, 'url', `is required (or tracesUrl, metricsUrl, logsUrl): ${example}`);
   }
   return urls;
+}
+
+/**
+ * A gRPC target: `http://host:port` (plain text), `https://host:port` (TLS), or `host:port`,
+ * which is taken as https. Throws a `ConfigError` for anything else, a path included.
+ */
+function grpcTargetOption(type: string, option: string, value: unknown, example: string): URL {
+  const text =
+    typeof value === 'string' && value !== '' && !/^[a-z][a-z\d+.-]*:\/\//i.test(value)
+      ? `https://${value}`
+      : value;
+  let url: URL;
+  try {
+    url = endpointUrlOption(type, option, text, example);
+  } catch (error) {
+    if (text === value) throw error;
+    throw new ConfigError(type, option, `is not a gRPC target: '${String(value)}'; ${example}`);
+  }
+  if (url.hostname === '' || url.pathname !== '/' || url.search !== '' || url.hash !== '') {
+    throw new ConfigError(
+      type,
+      option,
+      `must be a gRPC target, 'host:port' or 'http(s)://host:port' without a path, got '${String(value)}'`,
+    );
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new ConfigError(type, option, 'must not carry credentials: use basicAuth or bearerToken');
+  }
+  return url;
+}
+
+/** Checks that headers can be sent as gRPC metadata: ASCII keys and printable values. */
+function checkMetadata(type: string, headers: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(headers)) {
+    const key = name.toLowerCase();
+    if (!/^[0-9a-z_.-]+$/.test(key) || key.endsWith('-bin')) {
+      throw new ConfigError(
+        type,
+        `headers.${name}`,
+        'is not a gRPC metadata key: letters, digits, _ . - only, and no -bin suffix',
+      );
+    }
+    if (key.startsWith('grpc-')) {
+      throw new ConfigError(type, `headers.${name}`, 'is set by gRPC and cannot be overridden');
+    }
+    if (typeof value !== 'string' || !/^[ -~]*$/.test(value)) {
+      throw new ConfigError(type, `headers.${name}`, 'must be printable ASCII to go as gRPC metadata');
+    }
+  }
 }
 
 /** `base` with `v1/<signal>` appended to its path, as the OTLP exporter specification builds it. */

@@ -1,7 +1,8 @@
 /**
  * Turns a request's items into an OTLP export body (protobuf or JSON, gzipped or not), and reads
- * the `partial_success` of an export response. Spans are sent as they are; log entries and
- * metric samples are converted to OTLP log records and metrics first.
+ * the `partial_success` of an export response and the `google.rpc.Status` of an error answer.
+ * Spans are sent as they are; log entries and metric samples are converted to OTLP log records
+ * and metrics first.
  */
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -11,11 +12,15 @@ import { decodeOtlpJsonResponse } from '../../protocols/otlp/json-decode.js';
 import { encodeOtlpJson } from '../../protocols/otlp/json-encode.js';
 import { decodeOtlpExportResponse } from '../../protocols/otlp/proto-decode.js';
 import { encodeOtlpProto } from '../../protocols/otlp/proto-encode.js';
+import { decodeRpcStatus } from '../../protocols/otlp/status.js';
 import type { OtlpPartialSuccess } from '../../protocols/otlp/types.js';
 import type { PostResult } from '../remote-write/http-client.js';
 import type { OtlpExportSignal } from './options.js';
 
 const gzipAsync = promisify(gzip);
+
+/** The most of an error answer's text that goes in messages. */
+const MAX_ERROR_TEXT = 1024;
 
 /** The media types of the two encodings. */
 export const CONTENT_TYPE = { protobuf: 'application/x-protobuf', json: 'application/json' } as const;
@@ -56,10 +61,38 @@ function encodeJson(signal: OtlpExportSignal, items: readonly unknown[]): string
  */
 export function partialSuccessOf(response: PostResult): OtlpPartialSuccess | undefined {
   if (response.bytes.byteLength === 0) return undefined;
-  const header = response.headers['content-type'];
-  const mediaType = (Array.isArray(header) ? header[0] : header)?.split(';')[0]?.trim().toLowerCase();
+  const mediaType = mediaTypeOf(response);
   if (mediaType !== CONTENT_TYPE.protobuf && mediaType !== CONTENT_TYPE.json) return undefined;
   if (response.truncated) throw new Error(`the answer's body is over ${response.bytes.byteLength} bytes`);
   if (mediaType === CONTENT_TYPE.protobuf) return decodeOtlpExportResponse(response.bytes);
   return decodeOtlpJsonResponse(new TextDecoder().decode(response.bytes));
+}
+
+/**
+ * The text of an error answer for messages: the `message` of the `google.rpc.Status` it carries
+ * (protobuf or JSON, by its Content-Type), else its body as text; nothing for a protobuf body
+ * that does not read as a status.
+ */
+export function errorTextOf(response: PostResult): string {
+  const mediaType = mediaTypeOf(response);
+  if (mediaType === CONTENT_TYPE.protobuf) {
+    const status = response.truncated ? undefined : decodeRpcStatus(response.bytes);
+    return status?.message.slice(0, MAX_ERROR_TEXT) ?? '';
+  }
+  if (mediaType === CONTENT_TYPE.json && !response.truncated) {
+    try {
+      const status: unknown = JSON.parse(new TextDecoder().decode(response.bytes));
+      const message = (status as { message?: unknown } | null)?.message;
+      if (typeof message === 'string') return message.slice(0, MAX_ERROR_TEXT);
+    } catch {
+      // Not JSON after all: its text will do.
+    }
+  }
+  return response.body;
+}
+
+/** The media type of an answer's Content-Type, lower-cased, without parameters. */
+function mediaTypeOf(response: PostResult): string | undefined {
+  const header = response.headers['content-type'];
+  return (Array.isArray(header) ? header[0] : header)?.split(';')[0]?.trim().toLowerCase();
 }
