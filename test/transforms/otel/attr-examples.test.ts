@@ -1,0 +1,79 @@
+// Every @example in the TSDoc of attributes, resource, tailSample and spanMetrics must compile
+// against the real API, so the docs cannot drift from the code.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '../../..');
+const sources = [
+  'attributes.ts',
+  'attr-actions.ts',
+  'attr-match.ts',
+  'resource.ts',
+  'tail-sample/index.ts',
+  'tail-sample/policies.ts',
+  'span-metrics.ts',
+];
+
+/** The ```ts blocks of the @example tags of a source file, without the comment's ` * `. */
+function examples(file: string): string[] {
+  const text = readFileSync(join(root, 'src/transforms/otel', file), 'utf8');
+  return [...text.matchAll(/@example\n\s*\* ```ts\n([\s\S]*?)\n\s*\* ```/g)].map((m) =>
+    (m[1] as string)
+      .split('\n')
+      .map((line) => line.replace(/^\s*\* ?/, ''))
+      .join('\n'),
+  );
+}
+
+const preamble = `
+import type { Observable } from 'rxjs';
+import type { Batch } from '../../../../src/core/batch.js';
+import { fanOut } from '../../../../src/core/fan.js';
+import { consoleSink } from '../../../../src/sinks/console-sink.js';
+import { remoteWrite } from '../../../../src/sinks/remote-write/index.js';
+import {
+  type AttributeAction,
+  type AttributesMatchProperties,
+  attributes,
+} from '../../../../src/transforms/otel/attributes.js';
+import { resource } from '../../../../src/transforms/otel/resource.js';
+import { type TailSamplePolicy, tailSample } from '../../../../src/transforms/otel/tail-sample/index.js';
+import { spanMetrics } from '../../../../src/transforms/otel/span-metrics.js';
+declare const spans: Observable<Batch<'traces'>>;
+declare const logs: Observable<Batch<'logs'>>;
+void [fanOut, consoleSink, remoteWrite, attributes, resource, tailSample, spanMetrics, spans, logs];
+export type Unused = [AttributeAction, AttributesMatchProperties, TailSamplePolicy];
+`;
+
+describe('attributes, resource, tailSample and spanMetrics TSDoc examples', () => {
+  it('exist for each factory, overload and policy type, and type-check', () => {
+    const blocks = sources.flatMap((file) => examples(file).map((code) => ({ file, code })));
+    expect(new Set(blocks.map((b) => b.file))).toEqual(new Set(sources));
+    expect(blocks.length).toBeGreaterThanOrEqual(11);
+    const dir = join(root, 'test/transforms/otel/.attr-examples');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const files = blocks.map(({ file, code }, i) => {
+      const path = join(dir, `${file.replace(/[/.]/g, '-')}-${i}.ts`);
+      writeFileSync(path, `${preamble}\n${code}\nexport {};\n`);
+      return path;
+    });
+    try {
+      const config = ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile);
+      const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
+      const program = ts.createProgram(files, { ...parsed.options, noEmit: true });
+      const problems = ts
+        .getPreEmitDiagnostics(program)
+        .filter((d) => d.file !== undefined && files.includes(d.file.fileName))
+        .map(
+          (d) =>
+            `${d.file?.fileName.split('/').pop()}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
+        );
+      expect(problems).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
