@@ -15,6 +15,12 @@ import type { BenchRow } from './harness.js';
 import { run as labelsHash } from './labels-hash.js';
 import { run as logsPipeline } from './logs-pipeline.js';
 import { run as lokiEncode } from './loki-encode.js';
+import { run as otelProcessors } from './otel-processors.js';
+import { run as otelTailSample } from './otel-tail-sample.js';
+import { run as otlpExport } from './otlp-export.js';
+import { run as otlpJson } from './otlp-json.js';
+import { run as otlpPipeline } from './otlp-pipeline.js';
+import { run as otlpProto } from './otlp-proto.js';
 import { run as pipelineOverhead } from './pipeline-overhead.js';
 import { run as processLogs } from './process-logs.js';
 import { run as promTextParse } from './prom-text-parse.js';
@@ -36,6 +42,12 @@ const benches: readonly (readonly [string, () => Promise<BenchRow[]>])[] = [
   ['scrape-vs-prometheus-agent', scrapeVsAgent],
   ['syslog-parse', syslogParse],
   ['wal', wal],
+  ['otlp-proto', otlpProto],
+  ['otlp-json', otlpJson],
+  ['otlp-export', otlpExport],
+  ['otlp-pipeline', otlpPipeline],
+  ['otel-processors', otelProcessors],
+  ['otel-tail-sample', otelTailSample],
 ];
 
 const args = new Set(process.argv.slice(2).filter((arg) => arg.startsWith('--')));

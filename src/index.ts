@@ -95,6 +95,7 @@ export {
   type MetricSample,
   type MetricType,
   type NativeHistogram,
+  type OtlpLogRecord,
   type Profile,
   type Resource,
   SIGNAL_KINDS,
@@ -143,6 +144,38 @@ export {
   OPENMETRICS_CONTENT_TYPE,
   prefersOpenMetrics,
 } from './protocols/openmetrics-text.js';
+export {
+  entriesToOtlpLogs,
+  LOKI_DEFAULT_DISCOVER_SERVICE_NAME,
+  LOKI_DEFAULT_INDEX_LABELS,
+  type OtlpLogsToEntriesOptions,
+  type OtlpMetricsDropReason,
+  type OtlpMetricsToSamplesOptions,
+  type OtlpMetricsToSamplesResult,
+  otlpLogsToEntries,
+  otlpMetricsToSamples,
+  samplesToOtlpMetrics,
+} from './protocols/otlp/convert/index.js';
+export {
+  type AggregationTemporality,
+  decodeOtlpExportResponse,
+  decodeOtlpProto,
+  type ExponentialBuckets,
+  type ExponentialHistogramDataPoint,
+  encodeOtlpExportResponse,
+  encodeOtlpProto,
+  type HistogramDataPoint,
+  type NumberDataPoint,
+  OtlpDecodeError,
+  type OtlpExemplar,
+  type OtlpMetric,
+  type OtlpMetricData,
+  type OtlpPartialSuccess,
+  type OtlpSignal,
+  type OtlpSignals,
+  type SummaryDataPoint,
+  type ValueAtQuantile,
+} from './protocols/otlp/index.js';
 export {
   type PromTextFormat,
   PromTextParseError,
@@ -199,17 +232,53 @@ export { type ExpositionAddress, type ExpositionOptions, exposition } from './si
 export { type FileSinkOptions, fileSink } from './sinks/file-sink.js';
 export { type LokiWriteOptions, lokiWrite } from './sinks/loki-write/index.js';
 export {
+  type OtlpExportOptions,
+  type OtlpExportProtocol,
+  type OtlpExportQueueOptions,
+  type OtlpExportRetryOptions,
+  type OtlpExportSignal,
+  otlpExport,
+} from './sinks/otlp-export/index.js';
+export {
   type QueueOptions,
   type RemoteWriteOptions,
   remoteWrite,
   type TlsOptions,
 } from './sinks/remote-write/index.js';
+export type { BasicAuth, HttpAuthOptions } from './sinks/shared/auth-headers.js';
 export { type HostMetricsCollector, type HostMetricsOptions, hostMetrics } from './sources/host-metrics.js';
 export {
   type LokiReceiverAddress,
   type LokiReceiverOptions,
   lokiReceiver,
 } from './sources/loki-receiver/index.js';
+export {
+  type BridgeLogRecordExporter,
+  type BridgeMetricExporter,
+  type BridgeSpanExporter,
+  type OtelBridge,
+  type OtelBridgeOptions,
+  otelBridge,
+  type SdkAttributes,
+  type SdkAttributeValue,
+  type SdkDataPoint,
+  type SdkExportResult,
+  type SdkHrTime,
+  type SdkLogRecord,
+  type SdkMetric,
+  type SdkResource,
+  type SdkResourceMetrics,
+  type SdkScope,
+  type SdkSpan,
+  type SdkSpanContext,
+} from './sources/otel-bridge/index.js';
+export {
+  type OtlpReceiver,
+  type OtlpReceiverAddress,
+  type OtlpReceiverOptions,
+  type OtlpReceiverTls,
+  otlpReceiver,
+} from './sources/otlp-receiver/index.js';
 export {
   type RemoteWriteReceiverAddress,
   type RemoteWriteReceiverOptions,
@@ -223,6 +292,91 @@ export {
   syslogReceiver,
 } from './sources/syslog-receiver/index.js';
 export { type TailFilesOptions, tailFiles } from './sources/tail-files/index.js';
+export {
+  type AttributeAction,
+  type AttributeConvertAction,
+  type AttributeConvertedType,
+  type AttributeExtractAction,
+  type AttributeHashAlgorithm,
+  type AttributeKeyPatternAction,
+  type AttributeSetAction,
+  type AttributesMatchAttribute,
+  type AttributesMatchLibrary,
+  type AttributesMatchLogSeverity,
+  type AttributesMatchProperties,
+  type AttributesOptions,
+  type AttributeValueSource,
+  attributes,
+  type OtelAttributesKind,
+} from './transforms/otel/attributes.js';
+export { type BatchOptions, batch } from './transforms/otel/batch.js';
+export {
+  type AttributeMatchers,
+  type FilterKind,
+  type FilterOptions,
+  type FilterRule,
+  type FilterRules,
+  filter,
+  type LabelMatcher,
+  type LabelMatchType,
+  type LogFilterRule,
+  type MetricFilterRule,
+  type RegexMatcher,
+  type SeverityInput,
+  type SeverityName,
+  type SeverityRange,
+  type SpanFilterRule,
+  type SpanKindName,
+  type SpanStatusName,
+  type StringMatcher,
+  type ValueMatcher,
+} from './transforms/otel/filter.js';
+export {
+  type HeapReading,
+  type MemoryLimitOptions,
+  type MemorySize,
+  memoryLimit,
+} from './transforms/otel/memory-limit.js';
+export {
+  type LogSampleOptions,
+  type ProbabilisticSampleOptions,
+  probabilisticSample,
+  type SampleKind,
+  type SampleOptionsBase,
+  type TraceSampleOptions,
+} from './transforms/otel/probabilistic-sample.js';
+export { type ResourceOptions, resource } from './transforms/otel/resource.js';
+export {
+  type SpanMetricsDimension,
+  type SpanMetricsHistogram,
+  type SpanMetricsOperator,
+  type SpanMetricsOptions,
+  type SpanMetricsStats,
+  spanMetrics,
+} from './transforms/otel/span-metrics.js';
+export {
+  TAIL_SAMPLE_POLICY_TYPES,
+  type TailSampleAlwaysSamplePolicy,
+  type TailSampleAndPolicy,
+  type TailSampleCompositePolicy,
+  type TailSampleCompositeSubPolicy,
+  type TailSampleDecisionCache,
+  type TailSampleDropPolicy,
+  type TailSampleLatencyPolicy,
+  type TailSampleLeafPolicy,
+  type TailSampleNumericAttributePolicy,
+  type TailSampleOperator,
+  type TailSampleOptions,
+  type TailSamplePolicy,
+  type TailSampleProbabilisticPolicy,
+  type TailSampleRateLimitingPolicy,
+  type TailSampleSpanCountPolicy,
+  type TailSampleStats,
+  type TailSampleStatusCode,
+  type TailSampleStatusCodePolicy,
+  type TailSampleStringAttributePolicy,
+  tailSample,
+} from './transforms/otel/tail-sample/index.js';
 export {
   type CounterMetricStageOptions,
   type CriStageOptions,

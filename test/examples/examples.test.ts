@@ -95,6 +95,25 @@ describe('examples/prometheus-loop.ts', () => {
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toBe(0);
   }, 30_000);
+  it('otel-service ships its SDK spans over OTLP, serves its metrics and prints its logs', async () => {
+    const { freePort } = await import('../interop/prometheus-server.js');
+    const metricsPort = await freePort();
+    const proc = start('examples/otel-service.ts', {
+      SERVICE_PORT: String(await freePort()),
+      METRICS_PORT: String(metricsPort),
+      OTLP_PORT: String(await freePort()),
+    });
+    await proc.waitFor(/^backend: span "GET \/cart" \(3 so far\)$/m, 20_000);
+    expect(proc.output().stdout).toMatch(
+      /\{service_instance_id="local-1", service_name="checkout"\} order placed on \/cart/,
+    );
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^orders_total\{instance="local-1",job="checkout",otel_scope_name="checkout-http",route="\/cart"\} [1-9]/m,
+    );
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+  }, 30_000);
 });
 
 describe('examples/wal-outage.ts', () => {

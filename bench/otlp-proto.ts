@@ -5,7 +5,7 @@
  * the OpenTelemetry JS SDK's own serializer (`ProtobufTraceSerializer.serializeRequest`, from the
  * same spans as the SDK's `ReadableSpan`s) and protobufjs (reflection, built from the official
  * opentelemetry-proto definitions in test/fixtures/otlp-proto). Run alone with
- * `npx tsx bench/otlp-proto.bench.ts`.
+ * `npx tsx bench/otlp-proto.ts`.
  */
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

@@ -3,7 +3,7 @@
  * an event each) sent to a local HTTP endpoint that reads each body and answers 200, reported per
  * span. rivulet's `otlpExport` (protobuf, gzipped and not, and JSON) beside the OpenTelemetry JS
  * SDK's `OTLPTraceExporter` (protobuf, gzipped and not) exporting the same spans as `ReadableSpan`s
- * to the same endpoint. Run alone with `npx tsx bench/otlp-export.bench.ts`.
+ * to the same endpoint. Run alone with `npx tsx bench/otlp-export.ts`.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
