@@ -10,9 +10,11 @@ import { consoleSink } from '../src/sinks/console-sink.js';
 import { exposition } from '../src/sinks/exposition/index.js';
 import { fileSink } from '../src/sinks/file-sink.js';
 import { lokiWrite } from '../src/sinks/loki-write/index.js';
+import { otlpExport } from '../src/sinks/otlp-export/index.js';
 import { remoteWrite } from '../src/sinks/remote-write/index.js';
 import { hostMetrics } from '../src/sources/host-metrics.js';
 import { lokiReceiver } from '../src/sources/loki-receiver/index.js';
+import { otlpReceiver } from '../src/sources/otlp-receiver/index.js';
 import { remoteWriteReceiver } from '../src/sources/remote-write-receiver/index.js';
 import { scrape } from '../src/sources/scrape/index.js';
 import { selfMetrics } from '../src/sources/self-metrics.js';
@@ -23,6 +25,7 @@ import { relabel } from '../src/transforms/relabel/index.js';
 import { type Case, itemOf, logEntry, sinkCase, sourceCase, transformCase } from './compliance/harness.js';
 import {
   logFile,
+  pushOtlpLogs,
   pushRemoteWrite,
   pushToLoki,
   sendSyslog,
@@ -46,6 +49,8 @@ const sinks: readonly Case[] = [
     remoteWrite({ url: server.url('/api/v1/write'), queue: { batchSendDeadline: 10 } }),
   ),
   sinkCase('lokiWrite', 'logs', () => lokiWrite({ url: server.url(LOKI_PUSH_PATH), batchWait: 10 })),
+  sinkCase('otlpExport', 'logs', () => otlpExport({ url: server.url(''), queue: { batchTimeout: 10 } })),
+  sinkCase('otlpExport', 'metrics', () => otlpExport({ url: server.url(''), queue: { batchTimeout: 10 } })),
 ];
 
 const jsonLine = (level: string, msg: string) => JSON.stringify({ level, msg });
@@ -125,6 +130,12 @@ const sources: readonly Case[] = [
   ),
   syslogOver('udp'),
   syslogOver('tcp'),
+  sourceCase(
+    'otlpReceiver',
+    'logs',
+    () => otlpReceiver({ listen: '127.0.0.1:0', onListening: ({ port }) => pushOtlpLogs(port, lines) }).logs,
+    lines,
+  ),
 ];
 
 describe.each(sinks)('sink $name with $kind', ({ check }) => {

@@ -109,3 +109,27 @@ export function sendSyslog(protocol: 'udp' | 'tcp', port: number, message: strin
   const socket = connect({ host: '127.0.0.1', port }, () => socket.end(`${message}\n`));
   socket.on('error', () => undefined);
 }
+
+/** Pushes `lines` to an OTLP receiver as OTLP/JSON log records with string bodies. */
+export function pushOtlpLogs(port: number, lines: readonly string[]): void {
+  const body = JSON.stringify({
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'compliance' } }] },
+        scopeLogs: [
+          {
+            logRecords: lines.map((line, n) => ({
+              timeUnixNano: String(1_700_000_000_000_000_000n + BigInt(n)),
+              body: { stringValue: line },
+            })),
+          },
+        ],
+      },
+    ],
+  });
+  void fetch(`http://127.0.0.1:${port}/v1/logs`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body,
+  }).catch(() => undefined);
+}
