@@ -1,7 +1,11 @@
 // The OpenTelemetry JS SDK's own OTLP/HTTP exporters (protobuf and JSON) send to otlpReceiver;
 // what arrives is compared field by field with what the same SDK captured in memory.
 import { SeverityNumber } from '@opentelemetry/api-logs';
+import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
+import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -159,65 +163,94 @@ describe('otlpReceiver with the OpenTelemetry JS SDK exporters', () => {
     expectSpansEqual(items(batches), captured);
   });
 
-  it('receives metrics as samples under the compatibility names', async () => {
-    const { url, batches } = await start('metrics');
-    const reader = new PeriodicExportingMetricReader({
-      exporter: new ProtoMetricExporter({
-        url: `${url}/v1/metrics`,
-        temporalityPreference: AggregationTemporality.CUMULATIVE,
-      }),
-      exportIntervalMillis: 60_000,
-    });
-    const provider = new MeterProvider({
-      resource: resourceFromAttributes({ 'service.name': 'checkout', 'service.instance.id': 'pod-1' }),
-      readers: [reader],
-    });
-    const meter = provider.getMeter('sdk-test');
-    meter.createCounter('orders', { description: 'Orders placed.' }).add(3, { region: 'eu' });
-    meter.createHistogram('latency', { unit: 's' }).record(0.2, { route: '/cart' });
-    await provider.forceFlush();
-    const samples = batches[0]?.items ?? [];
-    await provider.shutdown();
-    const byName = (name: string) => samples.filter((sample) => sample.labels.get('__name__') === name);
-    const orders = byName('orders_total');
-    expect(orders).toHaveLength(1);
-    expect(orders[0]?.value).toBe(3);
-    expect(orders[0]?.labels.get('region')).toBe('eu');
-    expect(orders[0]?.labels.get('job')).toBe('checkout');
-    expect(orders[0]?.labels.get('instance')).toBe('pod-1');
-    expect(byName('latency_seconds_count')[0]?.value).toBe(1);
-    expect(byName('latency_seconds_sum')[0]?.value).toBeCloseTo(0.2);
-    expect(byName('latency_seconds_bucket').length).toBeGreaterThan(1);
-  });
+  it.each([
+    [
+      'protobuf',
+      (url: string) =>
+        new ProtoMetricExporter({
+          url: `${url}/v1/metrics`,
+          temporalityPreference: AggregationTemporality.CUMULATIVE,
+        }),
+    ],
+    [
+      'JSON',
+      (url: string) =>
+        new JsonMetricExporter({
+          url: `${url}/v1/metrics`,
+          temporalityPreference: AggregationTemporality.CUMULATIVE,
+        }),
+    ],
+    [
+      'gRPC',
+      (_url: string, grpcUrl: string) =>
+        new GrpcMetricExporter({ url: grpcUrl, temporalityPreference: AggregationTemporality.CUMULATIVE }),
+    ],
+  ] as const)(
+    'receives metrics from the %s exporter as samples under the compatibility names',
+    async (_name, makeExporter) => {
+      const { url, grpcUrl, batches } = await start('metrics');
+      const reader = new PeriodicExportingMetricReader({
+        exporter: makeExporter(url, grpcUrl),
+        exportIntervalMillis: 60_000,
+      });
+      const provider = new MeterProvider({
+        resource: resourceFromAttributes({ 'service.name': 'checkout', 'service.instance.id': 'pod-1' }),
+        readers: [reader],
+      });
+      const meter = provider.getMeter('sdk-test');
+      meter.createCounter('orders', { description: 'Orders placed.' }).add(3, { region: 'eu' });
+      meter.createHistogram('latency', { unit: 's' }).record(0.2, { route: '/cart' });
+      await provider.forceFlush();
+      const samples = batches[0]?.items ?? [];
+      await provider.shutdown();
+      const byName = (name: string) => samples.filter((sample) => sample.labels.get('__name__') === name);
+      const orders = byName('orders_total');
+      expect(orders).toHaveLength(1);
+      expect(orders[0]?.value).toBe(3);
+      expect(orders[0]?.labels.get('region')).toBe('eu');
+      expect(orders[0]?.labels.get('job')).toBe('checkout');
+      expect(orders[0]?.labels.get('instance')).toBe('pod-1');
+      expect(byName('latency_seconds_count')[0]?.value).toBe(1);
+      expect(byName('latency_seconds_sum')[0]?.value).toBeCloseTo(0.2);
+      expect(byName('latency_seconds_bucket').length).toBeGreaterThan(1);
+    },
+  );
 
-  it('receives log records as entries that keep their OTLP record', async () => {
-    const { url, batches } = await start('logs');
-    const memory = new InMemoryLogRecordExporter();
-    const provider = new LoggerProvider({
-      resource: resourceFromAttributes({ 'service.name': 'checkout' }),
-      processors: [
-        new SimpleLogRecordProcessor({ exporter: memory }),
-        new SimpleLogRecordProcessor({ exporter: new ProtoLogExporter({ url: `${url}/v1/logs` }) }),
-      ],
-    });
-    provider.getLogger('sdk-test').emit({
-      body: 'payment accepted',
-      severityNumber: SeverityNumber.INFO,
-      severityText: 'INFO',
-      attributes: { 'order.id': 42, card: 'visa' },
-    });
-    await provider.forceFlush();
-    const [want] = memory.getFinishedLogRecords();
-    await provider.shutdown();
-    const entries = items(batches);
-    expect(entries).toHaveLength(1);
-    const [entry] = entries;
-    expect(entry?.line).toBe('payment accepted');
-    expect(entry?.labels.get('service_name')).toBe('checkout');
-    expect(entry?.otlp?.severityNumber).toBe(SeverityNumber.INFO);
-    expect(entry?.otlp?.severityText).toBe('INFO');
-    expect(plain(entry?.otlp?.attributes ?? [])).toEqual({ 'order.id': 42, card: 'visa' });
-    expect(entry?.timestampNs).toBe(nanos(want?.hrTime ?? [0, 0]));
-    expect(entry?.otlp?.observedTimeUnixNano).toBe(nanos(want?.hrTimeObserved ?? [0, 0]));
-  });
+  it.each([
+    ['protobuf', (url: string) => new ProtoLogExporter({ url: `${url}/v1/logs` })],
+    ['JSON', (url: string) => new JsonLogExporter({ url: `${url}/v1/logs` })],
+    ['gRPC', (_url: string, grpcUrl: string) => new GrpcLogExporter({ url: grpcUrl })],
+  ] as const)(
+    'receives log records from the %s exporter as entries that keep their OTLP record',
+    async (_name, makeExporter) => {
+      const { url, grpcUrl, batches } = await start('logs');
+      const memory = new InMemoryLogRecordExporter();
+      const provider = new LoggerProvider({
+        resource: resourceFromAttributes({ 'service.name': 'checkout' }),
+        processors: [
+          new SimpleLogRecordProcessor({ exporter: memory }),
+          new SimpleLogRecordProcessor({ exporter: makeExporter(url, grpcUrl) }),
+        ],
+      });
+      provider.getLogger('sdk-test').emit({
+        body: 'payment accepted',
+        severityNumber: SeverityNumber.INFO,
+        severityText: 'INFO',
+        attributes: { 'order.id': 42, card: 'visa' },
+      });
+      await provider.forceFlush();
+      const [want] = memory.getFinishedLogRecords();
+      await provider.shutdown();
+      const entries = items(batches);
+      expect(entries).toHaveLength(1);
+      const [entry] = entries;
+      expect(entry?.line).toBe('payment accepted');
+      expect(entry?.labels.get('service_name')).toBe('checkout');
+      expect(entry?.otlp?.severityNumber).toBe(SeverityNumber.INFO);
+      expect(entry?.otlp?.severityText).toBe('INFO');
+      expect(plain(entry?.otlp?.attributes ?? [])).toEqual({ 'order.id': 42, card: 'visa' });
+      expect(entry?.timestampNs).toBe(nanos(want?.hrTime ?? [0, 0]));
+      expect(entry?.otlp?.observedTimeUnixNano).toBe(nanos(want?.hrTimeObserved ?? [0, 0]));
+    },
+  );
 });
