@@ -1,5 +1,8 @@
 // otlpReceiver's answers over real HTTP: routing, content types, encodings, limits, auth,
 // overload, delivery failures and the drain, in both the protobuf and the JSON format.
+import { readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import type { Subscription } from 'rxjs';
@@ -223,5 +226,36 @@ describe('otlpReceiver over gRPC', () => {
     metadata.set('authorization', 'Bearer tok');
     expect((await call(oneSpan(), metadata)).error?.code).toBe(grpc.status.UNAVAILABLE);
     close();
+  });
+});
+
+describe('otlpReceiver over HTTPS', () => {
+  it('serves OTLP/HTTP with the given certificate and key', async () => {
+    const dir = join(import.meta.dirname, '../../fixtures/tls');
+    const cert = readFileSync(join(dir, 'server.crt'));
+    const { port, batches } = await start({ tls: { cert, key: readFileSync(join(dir, 'server.key')) } });
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = httpsRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/v1/traces',
+          method: 'POST',
+          ca: cert,
+          headers: JSON_TYPE,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode));
+        },
+      );
+      req.on('error', reject);
+      req.end(traceJson(2));
+    });
+    expect(status).toBe(200);
+    expect(batches[0]?.items).toHaveLength(2);
+    await expect(
+      fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', body: '{}' }),
+    ).rejects.toThrow();
   });
 });
