@@ -352,9 +352,16 @@ function decodeAnyValue(reader: ProtoReader, end: number, depth: number): AnyVal
   return value;
 }
 
+/**
+ * The bigints 0 to 1023, made once: attribute integers (status codes, ports, counts, sizes) are
+ * mostly small, and a bigint made from a number is a new heap object each time.
+ */
+const SMALL_BIGINTS: readonly bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));
+
 /** The last varint as a signed 64-bit bigint, without bigint arithmetic when it is small. */
 function int64Of(reader: ProtoReader): bigint {
   const high = reader.high;
+  if (high === 0 && reader.low < SMALL_BIGINTS.length) return SMALL_BIGINTS[reader.low] as bigint;
   if (high < 0x200000 || high >= 0xffe00000) return BigInt(reader.int64());
   return reader.int64Big();
 }

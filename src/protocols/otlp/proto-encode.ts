@@ -35,8 +35,14 @@ import type {
 const MAX_UINT64 = 2n ** 64n - 1n;
 const MIN_INT64 = -(2n ** 63n);
 const MAX_INT64 = 2n ** 63n - 1n;
-/** A guess at the bytes an item takes, to size the buffer once for most requests. */
-const BYTES_PER_ITEM = 384;
+/** A guess at the bytes an item takes, to size a new buffer once for most requests. */
+const BYTES_PER_ITEM = 640;
+/**
+ * Requests are written into a buffer kept from one call to the next and copied out at their exact
+ * size, rather than into a new buffer grown as it fills. One larger than this is not kept.
+ */
+const MAX_SPARE_BYTES = 8 * 1024 * 1024;
+let spareWriter: ProtoWriter | undefined;
 
 /**
  * Encodes `items` of `signal` as an OTLP export request. Items are grouped by resource and then
@@ -63,7 +69,25 @@ export function encodeOtlpProto<S extends OtlpSignal>(
     throw new TypeError(`unknown OTLP signal ${String(signal)}`);
   }
   const groups = groupByResourceAndScope<OtlpSignals[OtlpSignal]>(items);
-  const w = new ProtoWriter(Math.max(64, items.length * BYTES_PER_ITEM));
+  // Taken, not shared, so that a call made while this one runs gets a writer of its own.
+  const w = spareWriter ?? new ProtoWriter(Math.max(64, items.length * BYTES_PER_ITEM));
+  spareWriter = undefined;
+  try {
+    writeGroups(w, signal, groups);
+    return w.finish().slice();
+  } finally {
+    if (w.capacity <= MAX_SPARE_BYTES) {
+      w.reset();
+      spareWriter = w;
+    }
+  }
+}
+
+function writeGroups(
+  w: ProtoWriter,
+  signal: OtlpSignal,
+  groups: readonly OtlpResourceGroup<OtlpSignals[OtlpSignal]>[],
+): void {
   for (let g = 0; g < groups.length; g++) {
     const group = groups[g] as OtlpResourceGroup<OtlpSignals[OtlpSignal]>;
     const resource = group.resource;
@@ -90,7 +114,6 @@ export function encodeOtlpProto<S extends OtlpSignal>(
     writeString(w, 0x1a, resource.schemaUrl);
     w.endMessage(resourceMark);
   }
-  return trimmed(w.finish());
 }
 
 /**
@@ -118,11 +141,6 @@ export function encodeOtlpExportResponse(signal: OtlpSignal, partial: OtlpPartia
     w.endMessage(mark);
   }
   return w.finish().slice();
-}
-
-/** The written bytes, copied to a buffer of their own size when the writer's is much larger. */
-function trimmed(bytes: Uint8Array): Uint8Array {
-  return bytes.buffer.byteLength > bytes.length * 1.5 + 4096 ? bytes.slice() : bytes;
 }
 
 function isArray(value: AnyValue): value is readonly AnyValue[] {
@@ -256,28 +274,34 @@ function writeAnyValue(w: ProtoWriter, value: AnyValue): void {
       w.uint32(0x18);
       w.int64Big(checkInt64(value));
       return;
-    default: {
-      if (value === null) return;
-      if (value instanceof Uint8Array) {
-        w.uint32(0x3a);
-        w.bytesField(value);
-        return;
-      }
-      if (isArray(value)) {
-        const mark = w.beginMessage(0x2a);
-        for (let i = 0; i < value.length; i++) {
-          const element = w.beginMessage(0x0a);
-          writeAnyValue(w, value[i] as AnyValue);
-          w.endMessage(element);
-        }
-        w.endMessage(mark);
-        return;
-      }
-      const mark = w.beginMessage(0x32);
-      writeAttributes(w, 0x0a, value.kvlist);
-      w.endMessage(mark);
-    }
+    default:
+      if (value !== null) writeBytesOrNested(w, value);
   }
+}
+
+/** Kept apart from the scalars, which are most values, so that their path stays small. */
+function writeBytesOrNested(
+  w: ProtoWriter,
+  value: Exclude<AnyValue, string | boolean | number | bigint | null>,
+): void {
+  if (value instanceof Uint8Array) {
+    w.uint32(0x3a);
+    w.bytesField(value);
+    return;
+  }
+  if (isArray(value)) {
+    const mark = w.beginMessage(0x2a);
+    for (let i = 0; i < value.length; i++) {
+      const element = w.beginMessage(0x0a);
+      writeAnyValue(w, value[i] as AnyValue);
+      w.endMessage(element);
+    }
+    w.endMessage(mark);
+    return;
+  }
+  const mark = w.beginMessage(0x32);
+  writeAttributes(w, 0x0a, value.kvlist);
+  w.endMessage(mark);
 }
 
 // --- Traces ------------------------------------------------------------------------------------

@@ -43,6 +43,15 @@ const MAX_GROUP_DEPTH = 64;
 const MAX_INTERNED = 64;
 const INTERNED_SLOTS = 4096;
 const interned: string[] = new Array<string>(INTERNED_SLOTS).fill('');
+/**
+ * The bytes of each interned string as little-endian 32-bit words, `WORDS_PER_SLOT` a slot (the
+ * last, partial word padded with zeros), so that a lookup hashes and compares four bytes at a time.
+ */
+const WORDS_PER_SLOT = MAX_INTERNED / 4 + 1;
+const internedWords = new Int32Array(INTERNED_SLOTS * WORDS_PER_SLOT);
+const NOT_ASCII = 0x80808080 | 0;
+/** Byte fields up to this size are copied into arrays of their own, which V8 keeps on its heap. */
+const MAX_SMALL_BYTES = 64;
 
 /** Reads protobuf wire data from `bytes`, starting at `pos`. */
 export class ProtoReader {
@@ -145,6 +154,19 @@ export class ProtoReader {
 
   /** Reads a field tag; returns it whole (field number << 3 | wire type). */
   tag(end: number): number {
+    const pos = this.pos;
+    if (pos < end) {
+      const first = this.bytes[pos] as number;
+      // Fields 1 to 15 take one byte: most tags are one of them, and valid.
+      if (first < 0x80 && first >= 8 && (first & 7) < 6) {
+        this.pos = pos + 1;
+        return first;
+      }
+    }
+    return this.longTag(end);
+  }
+
+  private longTag(end: number): number {
     const at = this.pos;
     const tag = this.varint(end);
     if (this.high !== 0) this.fail('field number out of range', at);
@@ -156,6 +178,19 @@ export class ProtoReader {
 
   /** Reads a length prefix and returns where the delimited bytes end. */
   delimited(end: number): number {
+    const pos = this.pos;
+    if (pos < end) {
+      const length = this.bytes[pos] as number;
+      if (length < 0x80) {
+        if (length >= end - pos) this.fail('length past the end of the message', pos);
+        this.pos = pos + 1;
+        return pos + 1 + length;
+      }
+    }
+    return this.longDelimited(end);
+  }
+
+  private longDelimited(end: number): number {
     const at = this.pos;
     const length = this.varint(end);
     if (this.high !== 0 || length > end - this.pos) this.fail('length past the end of the message', at);
@@ -214,8 +249,13 @@ export class ProtoReader {
    */
   bytesField(end: number): Uint8Array {
     const stop = this.delimited(end);
-    const copy = this.plain.slice(this.pos, stop);
+    const start = this.pos;
     this.pos = stop;
+    if (stop - start > MAX_SMALL_BYTES) return this.plain.slice(start, stop);
+    // Ids are small: a new array filled byte by byte costs less than a slice (and its own ArrayBuffer).
+    const bytes = this.bytes;
+    const copy = new Uint8Array(stop - start);
+    for (let i = start; i < stop; i++) copy[i - start] = bytes[i] as number;
     return copy;
   }
 
@@ -236,28 +276,52 @@ export class ProtoReader {
     const length = stop - start;
     if (length === 0) return '';
     if (length > MAX_INTERNED) return this.decodeUtf8(start, stop);
-    const bytes = this.bytes;
-    let hash = 0x811c9dc5 ^ length;
-    for (let i = start; i < stop; i++) {
-      const code = bytes[i] as number;
-      if (code >= 0x80) return this.decodeUtf8(start, stop);
-      hash = Math.imul(hash ^ code, 0x01000193);
+    const view = this.view;
+    const wholeEnd = stop - (length & 3);
+    let hash = length;
+    let bits = 0;
+    for (let i = start; i < wholeEnd; i += 4) {
+      const word = view.getInt32(i, true);
+      bits |= word;
+      hash = Math.imul(hash ^ word, 0x9e3779b1);
+      hash = (hash << 13) | (hash >>> 19);
     }
+    const tail = this.tailWord(wholeEnd, stop);
+    bits |= tail;
+    if ((bits & NOT_ASCII) !== 0) return this.decodeUtf8(start, stop);
+    hash = Math.imul(hash ^ tail, 0x85ebca6b);
+    hash ^= hash >>> 16;
     const slot = hash & (INTERNED_SLOTS - 1);
     const known = interned[slot] as string;
-    if (known.length === length) {
-      let same = true;
-      for (let i = 0; i < length; i++) {
-        if (known.charCodeAt(i) !== bytes[start + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return known;
-    }
+    if (known.length === length && this.sameAsInterned(slot, start, wholeEnd, tail)) return known;
     const text = latin1Slice(this.latin1, start, stop);
     interned[slot] = text;
+    this.storeInterned(slot, start, wholeEnd, tail);
     return text;
+  }
+
+  /** The bytes from `start` to `stop` (fewer than four) as a little-endian word. */
+  private tailWord(start: number, stop: number): number {
+    const bytes = this.bytes;
+    let word = 0;
+    for (let i = stop - 1; i >= start; i--) word = (word << 8) | (bytes[i] as number);
+    return word;
+  }
+
+  private sameAsInterned(slot: number, start: number, wholeEnd: number, tail: number): boolean {
+    const view = this.view;
+    let at = slot * WORDS_PER_SLOT;
+    for (let i = start; i < wholeEnd; i += 4) {
+      if (internedWords[at++] !== view.getInt32(i, true)) return false;
+    }
+    return internedWords[at] === tail;
+  }
+
+  private storeInterned(slot: number, start: number, wholeEnd: number, tail: number): void {
+    const view = this.view;
+    let at = slot * WORDS_PER_SLOT;
+    for (let i = start; i < wholeEnd; i += 4) internedWords[at++] = view.getInt32(i, true);
+    internedWords[at] = tail;
   }
 
   private decodeUtf8(start: number, stop: number): string {

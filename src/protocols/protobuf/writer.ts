@@ -9,6 +9,15 @@ import { isStaleMarker } from '../../core/stale-marker.js';
 const encoder = new TextEncoder();
 const STALE_HIGH = 0x7ff00000;
 const STALE_LOW = 0x00000002;
+/**
+ * Strings up to this long are copied character by character in JavaScript; longer ones go
+ * through `TextEncoder.encodeInto`, whose fixed cost is then smaller than the loop's.
+ */
+const MAX_LOOPED_STRING = 40;
+/** Byte fields up to this long are copied in a loop rather than by a call to `set`. */
+const MAX_LOOPED_BYTES = 32;
+const MIN_SAFE_BIGINT = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** The bytes a varint of the unsigned 32-bit `value` takes. */
 export function varint32Size(value: number): number {
@@ -78,8 +87,23 @@ export class ProtoWriter {
     return this.bytes.subarray(0, this.pos);
   }
 
+  /** How many bytes the buffer holds, written or not. */
+  get capacity(): number {
+    return this.bytes.length;
+  }
+
+  /** Starts over at the beginning of the same buffer. */
+  reset(): void {
+    this.pos = 0;
+  }
+
+  // The hot methods keep their rare paths in methods of their own, so that they stay small
+  // enough for V8 to inline them into the encoders' loops.
   private ensure(count: number): void {
-    if (this.pos + count <= this.bytes.length) return;
+    if (this.pos + count > this.bytes.length) this.grow(count);
+  }
+
+  private grow(count: number): void {
     const next = new Uint8Array(Math.max(this.bytes.length * 2, this.pos + count));
     next.set(this.bytes.subarray(0, this.pos));
     this.bytes = next;
@@ -141,13 +165,21 @@ export class ProtoWriter {
    */
   double(value: number): void {
     this.ensure(8);
-    if (Number.isNaN(value) && isStaleMarker(value)) {
-      this.view.setUint32(this.pos, STALE_LOW, true);
-      this.view.setUint32(this.pos + 4, STALE_HIGH, true);
-      this.pos += 8;
+    if (Number.isNaN(value)) {
+      this.nan(value);
       return;
     }
     this.view.setFloat64(this.pos, value, true);
+    this.pos += 8;
+  }
+
+  private nan(value: number): void {
+    if (isStaleMarker(value)) {
+      this.view.setUint32(this.pos, STALE_LOW, true);
+      this.view.setUint32(this.pos + 4, STALE_HIGH, true);
+    } else {
+      this.view.setFloat64(this.pos, value, true);
+    }
     this.pos += 8;
   }
 
@@ -165,25 +197,75 @@ export class ProtoWriter {
     this.pos += size;
   }
 
-  /** A length-prefixed string. */
+  /**
+   * A length-prefixed string. Most strings are ASCII, whose UTF-8 size is their length: the
+   * length is written first and the characters copied while checking that, which measures and
+   * copies in one pass; a string that turns out not to be ASCII is written again, measured.
+   */
   string(text: string): void {
+    const length = text.length;
+    if (length > MAX_LOOPED_STRING) {
+      this.longString(text);
+      return;
+    }
+    const start = this.pos;
+    this.ensure(length + 1);
+    const bytes = this.bytes;
+    bytes[start] = length;
+    let pos = start + 1;
+    for (let i = 0; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 0x80) {
+        this.pos = start;
+        this.measuredString(text);
+        return;
+      }
+      bytes[pos++] = code;
+    }
+    this.pos = pos;
+  }
+
+  private measuredString(text: string): void {
     const size = utf8Size(text);
     this.uint32(size);
     this.utf8(text, size);
   }
 
+  /**
+   * A long string, encoded natively: room is made for its largest UTF-8 size, and the length
+   * prefix reserved for its ASCII size is widened afterwards in the rare case that is too small.
+   */
+  private longString(text: string): void {
+    const length = text.length;
+    const reserved = varint32Size(length);
+    // A size up to three times the length takes at most one byte more than the length does.
+    this.ensure(reserved + 1 + length * 3);
+    const start = this.pos;
+    const body = start + reserved;
+    const size = encoder.encodeInto(text, this.bytes.subarray(body, body + length * 3)).written;
+    const needed = varint32Size(size);
+    if (needed !== reserved) this.bytes.copyWithin(start + needed, body, body + size);
+    this.uint32(size);
+    this.pos = start + needed + size;
+  }
+
   /** Length-prefixed bytes. */
   bytesField(value: Uint8Array): void {
-    this.uint32(value.length);
-    this.ensure(value.length);
-    this.bytes.set(value, this.pos);
-    this.pos += value.length;
+    const length = value.length;
+    this.uint32(length);
+    this.ensure(length);
+    const bytes = this.bytes;
+    const pos = this.pos;
+    if (length > MAX_LOOPED_BYTES) bytes.set(value, pos);
+    else for (let i = 0; i < length; i++) bytes[pos + i] = value[i] as number;
+    this.pos = pos + length;
   }
 
   /** A little-endian fixed64 from an unsigned (or two's complement) bigint. */
   fixed64(value: bigint): void {
     this.ensure(8);
-    this.view.setBigUint64(this.pos, BigInt.asUintN(64, value), true);
+    // setBigUint64 takes the value modulo 2^64 itself: a negative one is written in two's complement.
+    this.view.setBigUint64(this.pos, value, true);
     this.pos += 8;
   }
 
@@ -204,6 +286,11 @@ export class ProtoWriter {
 
   /** A 64-bit varint from a bigint (two's complement for negative values). */
   int64Big(value: bigint): void {
+    if (value >= MIN_SAFE_BIGINT && value <= MAX_SAFE_BIGINT) this.int64(Number(value));
+    else this.wideInt64Big(value);
+  }
+
+  private wideInt64Big(value: bigint): void {
     const unsigned = BigInt.asUintN(64, value);
     this.varint64(Number(unsigned & 0xffffffffn), Number(unsigned >> 32n));
   }
@@ -224,10 +311,11 @@ export class ProtoWriter {
    */
   endMessage(mark: number): void {
     const length = this.pos - mark - 1;
-    if (length < 0x80) {
-      this.bytes[mark] = length;
-      return;
-    }
+    if (length < 0x80) this.bytes[mark] = length;
+    else this.widenLength(mark, length);
+  }
+
+  private widenLength(mark: number, length: number): void {
     const extra = varint32Size(length) - 1;
     this.ensure(extra);
     const bytes = this.bytes;
