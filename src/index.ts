@@ -55,17 +55,22 @@ export {
   SourceError,
   WalCorruptionError,
 } from './core/errors.js';
-export type {
-  DurableLog,
-  Membership,
-  Peer,
-  WalChannel,
-  WalCodec,
-  WalDecoder,
-  WalEncoder,
-  WalEntry,
-  WalLoss,
-  WalRecordOut,
+export {
+  type DisplayableOptions,
+  type DurableLog,
+  declaredOptions,
+  declareOptions,
+  type Membership,
+  type Peer,
+  type RunAttachment,
+  type RunAttachmentHandle,
+  type WalChannel,
+  type WalCodec,
+  type WalDecoder,
+  type WalEncoder,
+  type WalEntry,
+  type WalLoss,
+  type WalRecordOut,
 } from './core/extension-points.js';
 export { fanIn, fanOut } from './core/fan.js';
 export type { GraphEdge } from './core/graph.js';
@@ -81,6 +86,7 @@ export {
   type RunResult,
   run,
 } from './core/runner.js';
+export { isSecret, reveal, Secret, secret } from './core/secret.js';
 export {
   type AnyValue,
   type Attributes,

@@ -1,8 +1,10 @@
 /**
- * The small interfaces that the optional modules (`rivulet/wal`, `rivulet/cluster`) implement
- * and that components depend on, so the core never imports a module.
+ * The small interfaces that the optional modules (`rivulet/wal`, `rivulet/cluster`,
+ * `rivulet/debug`) implement and that components depend on, so the core never imports a module.
  */
 import type { Observable } from 'rxjs';
+import type { ComponentInfo } from './component.js';
+import type { RunningPipelines } from './runner.js';
 
 /**
  * How a sink's items become write-ahead log records and back. Encoders and decoders live for one
@@ -108,4 +110,74 @@ export interface Membership {
   readonly peers: Observable<readonly Peer[]>;
   /** The peer that owns `hash` given the current membership. */
   owner(hash: bigint): Peer;
+}
+
+/**
+ * Something that watches a run from its start to its end, such as `debugServer` from
+ * `rivulet/debug`. `run` attaches it right after subscribing the pipelines (`run`'s `debug`
+ * option) and closes it once every pipeline has finished, failed or been cut off.
+ *
+ * @example
+ * ```ts
+ * const logHealth: RunAttachment = {
+ *   attach(running) {
+ *     const timer = setInterval(() => console.log('healthy:', running.isHealthy()), 10_000);
+ *     return { close: async () => clearInterval(timer) };
+ *   },
+ * };
+ * run({ metrics }, { debug: logHealth });
+ * ```
+ */
+export interface RunAttachment {
+  /** Starts watching `running`; called once per run. */
+  attach(running: RunningPipelines): RunAttachmentHandle;
+}
+
+/** What {@link RunAttachment.attach} returns: the way to end the attachment. */
+export interface RunAttachmentHandle {
+  /** Stops watching and frees what the attachment holds (servers, timers); the run waits for it. */
+  close(): Promise<void>;
+}
+
+/** A component's options as the debug endpoint may show them, by option name. */
+export type DisplayableOptions = Readonly<Record<string, unknown>>;
+
+const declared = new WeakMap<ComponentInfo, DisplayableOptions>();
+
+/**
+ * Declares the options a component was built with, for the debug endpoint's component page.
+ * `Secret` values are always shown as `<secret>`, and so are string values of options whose
+ * name looks like a credential (`password`, `token`, `secret`, `apiKey`, `authorization`, ...);
+ * Observables, functions and byte arrays are summarised, never expanded. Returns `component`.
+ *
+ * @param component - the component, or a source stream (anything with a `component` field)
+ * @param options - the options to show, usually the factory's options object
+ *
+ * @example
+ * ```ts
+ * export function mySource(options: MySourceOptions): SourceStream<'logs'> {
+ *   return declareOptions(defineSource({ type: 'mySource', kind: 'logs' }, produce), options);
+ * }
+ * ```
+ */
+export function declareOptions<T extends ComponentInfo | { readonly component: ComponentInfo }>(
+  component: T,
+  options: DisplayableOptions,
+): T {
+  const target: ComponentInfo | { readonly component: ComponentInfo } = component;
+  declared.set('component' in target ? target.component : target, options);
+  return component;
+}
+
+/**
+ * The options declared for a component with {@link declareOptions}, as given (unmasked: mask
+ * them before showing them).
+ *
+ * @example
+ * ```ts
+ * const options = declaredOptions(running.registry.component('scrape.0')!);
+ * ```
+ */
+export function declaredOptions(component: ComponentInfo): DisplayableOptions | undefined {
+  return declared.get(component);
 }

@@ -7,7 +7,9 @@ import type { Observable, Subscription } from 'rxjs';
 import type { ComponentInfo, ComponentRuntime } from './component.js';
 import { exposeComponentMetrics } from './component-metrics.js';
 import { ConfigError, RivuletError, toError } from './errors.js';
+import { declaredOptions, type RunAttachment, type RunAttachmentHandle } from './extension-points.js';
 import { collectGraph, type GraphEdge } from './graph.js';
+import { maskRevealed, revealedSecrets } from './secret.js';
 import { type Duration, durationOption } from './units.js';
 
 /** Options of {@link run}. */
@@ -34,6 +36,13 @@ export interface RunOptions {
    * @defaultValue prom-client's global registry, which `selfMetrics` reads by default
    */
   readonly metricsRegistry?: Registry | false;
+  /**
+   * What watches the run, such as `debugServer({ listen: '127.0.0.1:12345' })` from
+   * `rivulet/debug`: attached right after the pipelines are subscribed, closed once the run is
+   * done ({@link RunningPipelines.done} waits for it to close).
+   * @defaultValue none
+   */
+  readonly debug?: RunAttachment;
 }
 
 /** A pipeline that failed, and the component it failed in. */
@@ -71,6 +80,15 @@ export interface RunningPipelines {
   isReady(): boolean;
   /** Whether every component is healthy (components that have exited cleanly count as healthy). */
   isHealthy(): boolean;
+  /**
+   * The components that are unhealthy or have exited with an error. Components still starting
+   * are not listed: readiness covers them.
+   */
+  unhealthy(): readonly ComponentInfo[];
+  /** Whether a drain has started: the sources were asked to stop and the run is winding down. */
+  isDraining(): boolean;
+  /** The registry that has the run's `rivulet_component_*` metrics; `undefined` when disabled. */
+  readonly metricsRegistry: Registry | undefined;
   /** Drains: stops the sources, lets transforms and sinks flush, waits up to the deadline. */
   stop(): Promise<RunResult>;
 }
@@ -92,7 +110,7 @@ export function run(pipelines: Pipelines, options: RunOptions = {}): RunningPipe
   const drainMs = durationOption('run', 'drainTimeout', options.drainTimeout ?? '30s');
   const handleSignals = options.handleSignals ?? true;
   const exitProcess = options.exitProcess ?? handleSignals;
-  const log = options.log ?? ((line: string) => console.error(line));
+  const write = options.log ?? ((line: string) => console.error(line));
   const named: [string, Observable<unknown>][] = isObservable(pipelines)
     ? [['main', pipelines]]
     : Object.entries(pipelines);
@@ -111,6 +129,12 @@ export function run(pipelines: Pipelines, options: RunOptions = {}): RunningPipe
     }
     byId.set(component.id, component);
   }
+  /** Writes a log line, masking any secret a component's declared options hold. */
+  const log = (line: string): void => {
+    const secrets = new Set<string>();
+    for (const component of graph.components) revealedSecrets(declaredOptions(component), secrets);
+    write(maskRevealed(line, secrets));
+  };
   const registry: ComponentRegistry = {
     pipelines: named.map(([name]) => name),
     components: () => graph.components,
@@ -128,6 +152,8 @@ export function run(pipelines: Pipelines, options: RunOptions = {}): RunningPipe
   let stopping = false;
   let drained = true;
   let deadline: NodeJS.Timeout | undefined;
+  let attachment: RunAttachmentHandle | undefined;
+  let settled = false;
   let finish!: (result: RunResult) => void;
   const done = new Promise<RunResult>((resolve) => {
     finish = resolve;
@@ -151,11 +177,25 @@ export function run(pipelines: Pipelines, options: RunOptions = {}): RunningPipe
   });
 
   const settleIfFinished = (): void => {
-    if (remaining.size > 0) return;
+    if (remaining.size > 0 || settled) return;
+    settled = true;
     if (deadline !== undefined) clearTimeout(deadline);
     removeSignalHandlers();
     unexpose();
-    finish({ ok: failures.length === 0 && drained, drained, failures });
+    const result: RunResult = { ok: failures.length === 0 && drained, drained, failures };
+    if (attachment === undefined) {
+      finish(result);
+      return;
+    }
+    const closing = attachment;
+    attachment = undefined;
+    closing.close().then(
+      () => finish(result),
+      (error: unknown) => {
+        log(`rivulet: closing the run's debug attachment failed: ${toError(error).message}`);
+        finish(result);
+      },
+    );
   };
 
   const pipelineEnded = (name: string): void => {
@@ -227,7 +267,27 @@ export function run(pipelines: Pipelines, options: RunOptions = {}): RunningPipe
     });
   }
 
-  return { registry, ready, done, isReady, isHealthy: () => graph.components.every(healthy), stop };
+  const running: RunningPipelines = {
+    registry,
+    ready,
+    done,
+    isReady,
+    isHealthy: () => graph.components.every(healthy),
+    unhealthy: () => graph.components.filter((c) => c.health().state !== 'starting' && !healthy(c)),
+    isDraining: () => stopping,
+    metricsRegistry: metricsRegistry === false ? undefined : metricsRegistry,
+    stop,
+  };
+  if (options.debug !== undefined) {
+    try {
+      const handle = options.debug.attach(running);
+      if (settled) handle.close().catch(() => undefined);
+      else attachment = handle;
+    } catch (error) {
+      log(`rivulet: attaching the run's debug attachment failed: ${toError(error).message}`);
+    }
+  }
+  return running;
 }
 
 function healthy(component: ComponentInfo): boolean {
