@@ -8,21 +8,13 @@
  * every other code drops the request.
  */
 import type * as GrpcModule from '@grpc/grpc-js';
-import { ConfigError, SinkError, toError } from '../../core/errors.js';
+import { SinkError, toError } from '../../core/errors.js';
+import { GRPC_METHODS, type Grpc, loadGrpc } from '../../protocols/otlp/grpc-services.js';
 import { decodeOtlpExportResponse } from '../../protocols/otlp/proto-decode.js';
 import { decodeRpcStatus } from '../../protocols/otlp/status.js';
 import type { OtlpExportSignal, ResolvedOptions } from './options.js';
 import { type AttemptResult, type RetryPolicy, retrying } from './retry.js';
 import type { ExportResult, Transport } from './transport.js';
-
-type Grpc = typeof GrpcModule;
-
-/** The method path of each signal's `Export` call. */
-export const GRPC_METHODS: Readonly<Record<OtlpExportSignal, string>> = {
-  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
-  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
-};
 
 /** The names of the gRPC status codes, by code. */
 const CODE_NAMES = [
@@ -50,20 +42,6 @@ const RETRYABLE_CODES = new Set([1, 4, 10, 11, 14, 15]);
 const EMPTY = Buffer.alloc(0);
 const identity = (bytes: Buffer): Buffer => bytes;
 
-/** Loads `@grpc/grpc-js`, or says how to get it. */
-export async function loadGrpc(component: string): Promise<Grpc> {
-  try {
-    return (await import('@grpc/grpc-js')) as Grpc;
-  } catch (error) {
-    throw new ConfigError(
-      component,
-      'protocol',
-      "is 'grpc', which needs the package @grpc/grpc-js: npm install @grpc/grpc-js",
-      { cause: error },
-    );
-  }
-}
-
 /** A channel per target, sending with the sink's retry policy. */
 export class GrpcTransport implements Transport {
   /** Resolves once `@grpc/grpc-js` is loaded; rejects with a `ConfigError` when it is not installed. */
@@ -78,7 +56,7 @@ export class GrpcTransport implements Transport {
     private readonly settings: ResolvedOptions,
     private readonly retry: RetryPolicy,
   ) {
-    this.loading = loadGrpc(component);
+    this.loading = loadGrpc(component, 'protocol', "is 'grpc'");
     this.ready = this.loading.then(() => undefined);
     this.ready.catch(() => undefined);
   }

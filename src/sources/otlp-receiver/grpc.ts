@@ -6,17 +6,9 @@
 import type * as GrpcModule from '@grpc/grpc-js';
 import { ConfigError } from '../../core/errors.js';
 import type { ListenAddress } from '../../core/listen-address.js';
+import { GRPC_METHODS, type Grpc, loadGrpc } from '../../protocols/otlp/grpc-services.js';
 import { encodeRpcStatusWithRetry, RPC_CODE, rpcCodeForHttp } from '../../protocols/otlp/status.js';
 import type { OtlpSignal } from '../../protocols/otlp/types.js';
-
-type Grpc = typeof GrpcModule;
-
-/** The method path of each signal's `Export` call. */
-export const GRPC_METHODS: Readonly<Record<OtlpSignal, string>> = {
-  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
-  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
-};
 
 /** An answer to one `Export` call: the response bytes, or an error status. */
 export type GrpcAnswer =
@@ -39,17 +31,6 @@ export interface GrpcTls {
   readonly cert: string | Buffer;
   readonly key: string | Buffer;
   readonly clientCa?: string | Buffer | undefined;
-}
-
-/** Loads `@grpc/grpc-js`, or says how to get it. */
-export async function loadGrpc(component: string): Promise<Grpc> {
-  try {
-    return (await import('@grpc/grpc-js')) as Grpc;
-  } catch (error) {
-    throw new ConfigError(component, 'grpc', 'needs the package @grpc/grpc-js: npm install @grpc/grpc-js', {
-      cause: error,
-    });
-  }
 }
 
 /** A gRPC server that starts with its first signal and stops with its last. */
@@ -89,7 +70,7 @@ export class SharedGrpcServer {
   }
 
   private async start(): Promise<number> {
-    const grpc = await loadGrpc(this.component);
+    const grpc = await loadGrpc(this.component, 'grpc', 'is set');
     const server = new grpc.Server({
       'grpc.max_receive_message_length': this.maxMessageSize,
     });
