@@ -11,6 +11,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { run as clusterRing } from './cluster-ring.js';
 import type { BenchRow } from './harness.js';
 import { run as labelsHash } from './labels-hash.js';
 import { run as logsPipeline } from './logs-pipeline.js';
@@ -42,6 +43,7 @@ const benches: readonly (readonly [string, () => Promise<BenchRow[]>])[] = [
   ['scrape-vs-prometheus-agent', scrapeVsAgent],
   ['syslog-parse', syslogParse],
   ['wal', wal],
+  ['cluster-ring', clusterRing],
   ['otlp-proto', otlpProto],
   ['otlp-json', otlpJson],
   ['otlp-export', otlpExport],

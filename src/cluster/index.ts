@@ -5,3 +5,12 @@
  * @module
  */
 export type { Membership, Peer } from '../core/extension-points.js';
+export { DEFAULT_TOKENS_PER_NODE, HashRing, type HashRingOptions } from './ring.js';
+export { type RingMembership, type RingMembershipOptions, ringMembership } from './ring-membership.js';
+export { MAX_BATCHES_WAITING_FOR_MEMBERSHIP, type ShardOptions, shard } from './shard.js';
+export {
+  type DistributedTargets,
+  distributeTargets,
+  type ShardTargetsOptions,
+  shardTargets,
+} from './shard-targets.js';
