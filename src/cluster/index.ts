@@ -14,3 +14,16 @@ export {
   type ShardTargetsOptions,
   shardTargets,
 } from './shard-targets.js';
+export {
+  type ClusterNode,
+  type ClusterOptions,
+  type ClusterStopOptions,
+  cluster,
+  type DropTraffic,
+  decodeSerfTags,
+  type Endpoint,
+  encodeSerfTags,
+  type Member,
+  type MemberState,
+  type TrafficDirection,
+} from './swim/index.js';
