@@ -27,6 +27,7 @@ import { renderMetrics, scrubExposition } from './metrics.js';
 import { healthiness, readiness } from './probes.js';
 import { CounterSampler } from './sampler.js';
 import { type TapRequest, type TapStreamStats, TapStreams } from './tap.js';
+import { serveUi } from './ui/routes.js';
 import { componentDetailView, componentListView, graphView, type PeersView } from './views.js';
 
 /** Options of {@link debugServer}. */
@@ -107,6 +108,8 @@ const READ = ['GET', 'HEAD'] as const;
  * - `GET /api/v0/components/:id/tap?direction=in|out|both&rate=N`: the live tap, as server-sent
  *   events, each a JSON line of sampled items.
  * - `GET /api/v0/taps`: the tap streams open now, with what each sent, dropped and buffers.
+ * - `GET /`: a web UI over the above (component list, graph, component pages, live tap), its
+ *   files under `/ui/`.
  *
  * Secrets (`secret()` values, and credential-looking options) never appear in what it serves.
  * Component ids in paths may be percent-encoded.
@@ -321,6 +324,7 @@ async function route(
     const id = safeDecode(rest) ?? rest;
     return sendError(request, response, 404, 'not_found', `no component '${id}' in this run`, secrets);
   }
+  if (serveUi(request, response, path, secrets)) return;
   return sendError(request, response, 404, 'not_found', `nothing is served at ${path}`, secrets);
 }
 
