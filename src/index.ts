@@ -30,6 +30,7 @@ export type {
   ErrorStage,
   Health,
   HealthState,
+  RecentError,
   TapEvent,
   TapOptions,
 } from './core/component.js';

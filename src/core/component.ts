@@ -38,6 +38,15 @@ export interface ComponentStats {
   readonly errors: ReadonlyMap<ErrorStage, number>;
 }
 
+/** An error a component reported, as {@link ComponentInfo.recentErrors} keeps it. */
+export interface RecentError {
+  /** When it was reported, in milliseconds since the Unix epoch. */
+  readonly timeMs: number;
+  readonly stage: ErrorStage;
+  /** The error's message, cut to its first 2048 characters. */
+  readonly message: string;
+}
+
 /** Options of {@link ComponentInfo.tap}. */
 export interface TapOptions {
   /** Which side of the component to watch. @defaultValue `'out'` */
@@ -73,7 +82,17 @@ export interface ComponentInfo {
   health(): Health;
   /** A live, sampled and rate-bounded view of the items passing through. */
   tap(options?: TapOptions): Observable<TapEvent>;
+  /**
+   * The last errors reported (the last 10), oldest first. Components made with
+   * `defineSource`, `defineTransform` and `defineSink` all keep them; other implementations of
+   * this interface may not.
+   */
+  recentErrors?(): readonly RecentError[];
 }
+
+/** How many errors a runtime keeps for `recentErrors()`. */
+const RECENT_ERRORS = 10;
+const MAX_ERROR_MESSAGE = 2048;
 
 /** What a component's implementation uses to report. */
 export interface ComponentContext {
@@ -136,6 +155,7 @@ export class ComponentRuntime implements ComponentInfo, ComponentContext {
   private readonly errorCounts = new Map<ErrorStage, number>();
   private current: Health = { state: 'starting', message: '', since: Date.now() };
   private lastErrorMessage: string | undefined;
+  private readonly errorRing: RecentError[] = [];
   private readonly listeners = new Set<TapListener>();
   private readonly stopHooks = new Set<() => void>();
   private readonly healthChanges = new Subject<Health>();
@@ -169,6 +189,17 @@ export class ComponentRuntime implements ComponentInfo, ComponentContext {
   error(stage: ErrorStage, error: unknown): void {
     this.errorCounts.set(stage, (this.errorCounts.get(stage) ?? 0) + 1);
     this.lastErrorMessage = error instanceof Error ? error.message : String(error);
+    const message =
+      this.lastErrorMessage.length > MAX_ERROR_MESSAGE
+        ? this.lastErrorMessage.slice(0, MAX_ERROR_MESSAGE)
+        : this.lastErrorMessage;
+    this.errorRing.push(Object.freeze({ timeMs: Date.now(), stage, message }));
+    if (this.errorRing.length > RECENT_ERRORS) this.errorRing.shift();
+  }
+
+  /** The last errors reported, oldest first: a copy, at most 10 of them. */
+  recentErrors(): readonly RecentError[] {
+    return this.errorRing.slice();
   }
 
   /** The message of the latest error reported, if any. */

@@ -147,12 +147,13 @@ export interface TransformSpec<I extends SignalKind, O extends SignalKind> {
 /**
  * Makes a transform. `build` is called each time the operator is applied and returns the
  * operator that does the work; per-subscription state belongs inside the Observables it makes.
- * A transform that consumes a batch without emitting it must settle the batch's ack.
+ * A transform that consumes a batch without emitting it must settle the batch's ack. The
+ * operator carries its `component` (one for every use of the operator), for `declareOptions`.
  */
 export function defineTransform<I extends SignalKind, O extends SignalKind>(
   spec: TransformSpec<I, O>,
   build: (context: ComponentContext) => OperatorFunction<Batch<I>, Batch<O>>,
-): OperatorFunction<Batch<I>, Batch<O>> {
+): OperatorFunction<Batch<I>, Batch<O>> & { readonly component: ComponentInfo } {
   const runtime = new ComponentRuntime({
     type: spec.type,
     id: spec.id,
@@ -160,7 +161,7 @@ export function defineTransform<I extends SignalKind, O extends SignalKind>(
     input: [spec.input],
     output: spec.output,
   });
-  return (upstream) => {
+  const operator: OperatorFunction<Batch<I>, Batch<O>> = (upstream) => {
     const inner = build(contextOf(runtime));
     const stream = new Observable<Batch<O>>((subscriber) => {
       runtime.setHealth('healthy');
@@ -182,6 +183,7 @@ export function defineTransform<I extends SignalKind, O extends SignalKind>(
     });
     return tagStream(stream, runtime, [upstream]);
   };
+  return Object.assign(operator, { component: runtime as ComponentInfo });
 }
 
 /** The identity of a sink. */
@@ -205,12 +207,13 @@ export interface SinkContext extends ComponentContext {
 /**
  * Makes a sink. The operator `build` returns takes batches, delivers them, settles each ack
  * through {@link SinkContext.settle} and emits the resulting {@link Delivery}. It must complete
- * only once every batch it took is settled.
+ * only once every batch it took is settled. The operator carries its `component`, as
+ * {@link defineTransform}'s does.
  */
 export function defineSink<I extends SignalKind>(
   spec: SinkSpec<I>,
   build: (context: SinkContext) => OperatorFunction<Batch<I>, Delivery>,
-): OperatorFunction<Batch<I>, Delivery> {
+): OperatorFunction<Batch<I>, Delivery> & { readonly component: ComponentInfo } {
   const input: readonly I[] = typeof spec.input === 'string' ? [spec.input] : spec.input;
   const runtime = new ComponentRuntime({ type: spec.type, id: spec.id, role: 'sink', input });
   const context: SinkContext = Object.assign(contextOf(runtime), {
@@ -223,7 +226,7 @@ export function defineSink<I extends SignalKind>(
       return { component: runtime.id, kind: batch.kind, items: count, outcome };
     },
   });
-  return (upstream) => {
+  const operator: OperatorFunction<Batch<I>, Delivery> = (upstream) => {
     const inner = build(context);
     const stream = new Observable<Delivery>((subscriber) => {
       runtime.setHealth('healthy');
@@ -242,6 +245,7 @@ export function defineSink<I extends SignalKind>(
     });
     return tagStream(stream, runtime, [upstream]);
   };
+  return Object.assign(operator, { component: runtime as ComponentInfo });
 }
 
 /** The reporting surface of a runtime, as a plain object whose methods need no `this`. */

@@ -1,9 +1,10 @@
 /**
  * Samples every component's counters on an interval and keeps a sliding window of them, so the
- * debug endpoint can show items/s per component and per edge, and notices new errors to keep
- * the last few messages of each component.
+ * debug endpoint can show items/s per component and per edge, and collects each component's
+ * recent errors: one entry per error from components that keep them (`recentErrors()`), else
+ * entries noticed from the error counters.
  */
-import type { ComponentInfo, ErrorStage } from '../core/component.js';
+import type { ComponentInfo, ErrorStage, RecentError as ReportedError } from '../core/component.js';
 import type { ComponentRegistry } from '../core/runner.js';
 
 /** Items per second in and out of a component over the sampling window. */
@@ -12,9 +13,12 @@ export interface Rates {
   readonly sentPerSecond: number;
 }
 
-/** Errors a component reported between two samples, with the latest message. */
+/**
+ * Errors a component reported: one error as the component kept it, or, for a component that
+ * keeps none, the errors counted between two samples with the latest message.
+ */
 export interface RecentError {
-  /** Milliseconds since the Unix epoch: when the errors were noticed. */
+  /** Milliseconds since the Unix epoch: when the error was reported, or when the errors were noticed. */
   readonly atMs: number;
   /** The stages the errors happened in. */
   readonly stages: readonly ErrorStage[];
@@ -47,6 +51,8 @@ export class CounterSampler {
   private readonly samples: Sample[] = [];
   private readonly errorTotals = new Map<string, ReadonlyMap<ErrorStage, number>>();
   private readonly errors = new Map<string, RecentError[]>();
+  /** Per component, the latest error taken from its own `recentErrors()`. */
+  private readonly lastReported = new Map<string, ReportedError>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -112,6 +118,10 @@ export class CounterSampler {
       const totals = component.stats().errors;
       const previous = this.errorTotals.get(component.id);
       this.errorTotals.set(component.id, totals);
+      if (component.recentErrors !== undefined) {
+        this.takeReported(component.id, component.recentErrors());
+        continue;
+      }
       const stages: ErrorStage[] = [];
       let count = 0;
       for (const [stage, total] of totals) {
@@ -124,14 +134,30 @@ export class CounterSampler {
       if (count === 0) continue;
       const lastError = (component as { readonly lastError?: unknown }).lastError;
       const message = typeof lastError === 'string' ? lastError : component.health().message;
-      let ring = this.errors.get(component.id);
-      if (ring === undefined) {
-        ring = [];
-        this.errors.set(component.id, ring);
-      }
-      ring.push({ atMs: now, stages, count, message });
-      if (ring.length > this.settings.recentErrors) ring.splice(0, ring.length - this.settings.recentErrors);
+      this.keep(component.id, { atMs: now, stages, count, message });
     }
+  }
+
+  /** Keeps the errors of `reported` (oldest first) that came after the last one taken. */
+  private takeReported(id: string, reported: readonly ReportedError[]): void {
+    const last = this.lastReported.get(id);
+    // Entries are kept by identity, so the last one taken marks where the new ones start.
+    const start = last === undefined ? 0 : reported.lastIndexOf(last) + 1;
+    for (const error of reported.slice(start)) {
+      this.keep(id, { atMs: error.timeMs, stages: [error.stage], count: 1, message: error.message });
+    }
+    const newest = reported.at(-1);
+    if (newest !== undefined) this.lastReported.set(id, newest);
+  }
+
+  private keep(id: string, entry: RecentError): void {
+    let ring = this.errors.get(id);
+    if (ring === undefined) {
+      ring = [];
+      this.errors.set(id, ring);
+    }
+    ring.push(entry);
+    if (ring.length > this.settings.recentErrors) ring.splice(0, ring.length - this.settings.recentErrors);
   }
 }
 

@@ -66,14 +66,18 @@ export interface ComponentListView {
   readonly components: readonly ComponentView[];
 }
 
-/** Errors a component reported, noticed by the server's sampling. */
+/**
+ * An error a component reported, with its own message. For a component that does not keep its
+ * errors (a `ComponentInfo` without `recentErrors`), the errors the server's sampling counted
+ * since the previous entry instead, with the latest message.
+ */
 export interface RecentErrorView {
-  /** When the server noticed them, ISO 8601. */
+  /** When the error was reported (or the server noticed the errors), ISO 8601. */
   readonly time: string;
   readonly stages: readonly ErrorStage[];
-  /** How many errors were counted since the previous entry. */
+  /** How many errors the entry stands for: 1, except for components that do not keep their errors. */
   readonly count: number;
-  /** The message of the latest of them. */
+  /** The error's message (the latest one's, when the entry stands for several). */
   readonly message: string;
 }
 

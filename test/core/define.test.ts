@@ -238,3 +238,42 @@ describe('tryEmit', () => {
     expect(context.tryEmit([sample(5)])).toBeUndefined();
   });
 });
+
+describe('recent errors and component info', () => {
+  it('keeps the last 10 errors with their stage, message and time, oldest first', async () => {
+    const before = Date.now();
+    const sink = defineSink(
+      { type: 'erring', id: 'erring-sink', input: 'metrics' },
+      (ctx) => (upstream) =>
+        upstream.pipe(
+          map((batch) => {
+            const n = batch.items[0]?.value ?? -1;
+            ctx.error(n % 2 === 0 ? 'sending' : 'processing', new Error(`failure ${n}`));
+            return ctx.settle(batch, { status: 'delivered' });
+          }),
+        ),
+    );
+    expect(sink.component.recentErrors?.()).toEqual([]);
+    await firstValueFrom(numbers(12).pipe(sink, toArray()));
+    const errors = sink.component.recentErrors?.() ?? [];
+    expect(errors.map((e) => e.message)).toEqual(Array.from({ length: 10 }, (_, i) => `failure ${i + 2}`));
+    expect(errors[0]?.stage).toBe('sending');
+    expect(errors[1]?.stage).toBe('processing');
+    for (const error of errors) expect(error.timeMs).toBeGreaterThanOrEqual(before);
+    expect(sink.component.stats().errors.get('sending')).toBe(6);
+    expect(Object.isFrozen(errors[0])).toBe(true);
+  });
+
+  it('cuts long messages and takes non-Error values', () => {
+    const transform = defineTransform(
+      { type: 'noisy', input: 'metrics', output: 'metrics' },
+      () => (upstream) => upstream,
+    );
+    const runtime = transform.component as unknown as { error(stage: 'processing', e: unknown): void };
+    runtime.error('processing', 'x'.repeat(5000));
+    runtime.error('processing', 42);
+    const errors = transform.component.recentErrors?.() ?? [];
+    expect(errors[0]?.message).toHaveLength(2048);
+    expect(errors[1]?.message).toBe('42');
+  });
+});
