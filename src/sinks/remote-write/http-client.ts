@@ -5,6 +5,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { isSecret, type Secret } from '../../core/secret.js';
 
 /** TLS settings for the connection to the endpoint. */
 export interface TlsOptions {
@@ -12,8 +13,11 @@ export interface TlsOptions {
   readonly ca?: string | Buffer;
   /** PEM client certificate, for mutual TLS. */
   readonly cert?: string | Buffer;
-  /** PEM client key, for mutual TLS. */
-  readonly key?: string | Buffer;
+  /**
+   * PEM client key, for mutual TLS. Give it as `secret(readFileSync(path, 'utf8'))` so that logs
+   * and the debug endpoint show `<secret>`.
+   */
+  readonly key?: string | Buffer | Secret;
   /** Server name to verify, when it differs from the URL's host. */
   readonly serverName?: string;
   /** Skip certificate verification. Never in production. @defaultValue `false` */
@@ -49,7 +53,7 @@ export class PostClient {
             maxSockets,
             ...(tls?.ca === undefined ? {} : { ca: tls.ca }),
             ...(tls?.cert === undefined ? {} : { cert: tls.cert }),
-            ...(tls?.key === undefined ? {} : { key: tls.key }),
+            ...(tls?.key === undefined ? {} : { key: isSecret(tls.key) ? tls.key.reveal() : tls.key }),
             ...(tls?.serverName === undefined ? {} : { servername: tls.serverName }),
             rejectUnauthorized: !(tls?.insecureSkipVerify ?? false),
           })

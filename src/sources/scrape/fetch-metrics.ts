@@ -6,6 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createGunzip } from 'node:zlib';
 import { SourceError } from '../../core/errors.js';
+import { isSecret, type Secret } from '../../core/secret.js';
 
 /** The Accept header of Prometheus 2.x: OpenMetrics first, then text 0.0.4. */
 export const SCRAPE_ACCEPT =
@@ -21,7 +22,8 @@ export interface FetchSettings {
     | {
         readonly ca?: string | Buffer;
         readonly cert?: string | Buffer;
-        readonly key?: string | Buffer;
+        /** PEM client key; a `secret(...)` is revealed only for the TLS connection. */
+        readonly key?: string | Buffer | Secret;
         readonly insecureSkipVerify?: boolean;
       }
     | undefined;
@@ -53,7 +55,9 @@ export function fetchMetrics(url: URL, settings: FetchSettings, signal: AbortSig
         },
         ...(settings.tls?.ca === undefined ? {} : { ca: settings.tls.ca }),
         ...(settings.tls?.cert === undefined ? {} : { cert: settings.tls.cert }),
-        ...(settings.tls?.key === undefined ? {} : { key: settings.tls.key }),
+        ...(settings.tls?.key === undefined
+          ? {}
+          : { key: isSecret(settings.tls.key) ? settings.tls.key.reveal() : settings.tls.key }),
         rejectUnauthorized: !(settings.tls?.insecureSkipVerify ?? false),
       },
       (response) => {
