@@ -7,6 +7,7 @@ import { concatMap, from, type OperatorFunction } from 'rxjs';
 import type { Batch } from '../core/batch.js';
 import { type Delivery, defineSink } from '../core/define.js';
 import { ConfigError } from '../core/errors.js';
+import { declareOptions } from '../core/extension-points.js';
 import { type ItemOf, SIGNAL_KINDS, type SignalKind } from '../core/signals.js';
 
 /** Options of {@link consoleSink}. */
@@ -35,7 +36,7 @@ export function consoleSink(options: ConsoleSinkOptions = {}): OperatorFunction<
   if (!Number.isInteger(maxItems) || maxItems < 0) {
     throw new ConfigError(type, 'maxItemsPerBatch', `must be a whole number (0 or more), got ${maxItems}`);
   }
-  return defineSink(
+  const sink = defineSink(
     { type, id: options.id, input: SIGNAL_KINDS },
     (context) => (upstream) =>
       upstream.pipe(
@@ -57,6 +58,7 @@ export function consoleSink(options: ConsoleSinkOptions = {}): OperatorFunction<
         ),
       ),
   );
+  return declareOptions(sink, { ...options });
 }
 
 /** One readable line for an item. */

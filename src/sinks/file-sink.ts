@@ -7,6 +7,7 @@ import { concatMap, from, Observable, type OperatorFunction } from 'rxjs';
 import type { Batch } from '../core/batch.js';
 import { type Delivery, defineSink } from '../core/define.js';
 import { ConfigError } from '../core/errors.js';
+import { declareOptions } from '../core/extension-points.js';
 import { SIGNAL_KINDS, type SignalKind } from '../core/signals.js';
 import { type ByteSize, byteSizeOption } from '../core/units.js';
 import { itemToJson } from './item-json.js';
@@ -54,7 +55,7 @@ export function fileSink<K extends SignalKind = SignalKind>(
   const { path } = options;
   const fsync = options.fsync ?? false;
 
-  return defineSink(
+  const sink = defineSink(
     { type, id: options.id, input: SIGNAL_KINDS },
     (context) => (upstream) =>
       new Observable<Delivery>((subscriber) => {
@@ -87,4 +88,5 @@ export function fileSink<K extends SignalKind = SignalKind>(
         };
       }),
   );
+  return declareOptions(sink, { ...options });
 }

@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { SourceContext, SourceStream } from '../core/define.js';
 import { defineSource } from '../core/define.js';
 import { ConfigError, SourceError, toError } from '../core/errors.js';
+import { declareOptions } from '../core/extension-points.js';
 import type { MetricSample } from '../core/signals.js';
 import { sleep } from '../core/sleep.js';
 import type { Duration } from '../core/units.js';
@@ -88,18 +89,22 @@ export function hostMetrics(options: HostMetricsOptions = {}): SourceStream<'met
       ? undefined
       : positiveIntegerOption(TYPE, 'maxInFlight', options.maxInFlight);
 
-  return defineSource({ type: TYPE, id: options.id, kind: 'metrics', maxInFlight }, async (context) => {
-    const running = createCollectors(collectors);
-    const { signal } = context;
-    while (!signal.aborted) {
-      const timestampMs = Date.now();
-      const samples = await collectRound(running, context, procPath, timestampMs);
-      if (signal.aborted) break;
-      context.received(samples.length);
-      if (samples.length > 0) await untilAborted(context.emit(samples), signal);
-      await sleep(intervalMs - (Date.now() - timestampMs), signal);
-    }
-  });
+  const source = defineSource(
+    { type: TYPE, id: options.id, kind: 'metrics', maxInFlight },
+    async (context) => {
+      const running = createCollectors(collectors);
+      const { signal } = context;
+      while (!signal.aborted) {
+        const timestampMs = Date.now();
+        const samples = await collectRound(running, context, procPath, timestampMs);
+        if (signal.aborted) break;
+        context.received(samples.length);
+        if (samples.length > 0) await untilAborted(context.emit(samples), signal);
+        await sleep(intervalMs - (Date.now() - timestampMs), signal);
+      }
+    },
+  );
+  return declareOptions(source, { ...options });
 }
 
 function collectorsOption(value: readonly HostMetricsCollector[] | undefined): ReadonlySet<CollectorName> {

@@ -7,6 +7,7 @@
  */
 import client, { type Registry } from 'prom-client';
 import { defineSource, type SourceStream } from '../core/define.js';
+import { declareOptions } from '../core/extension-points.js';
 import { Labels } from '../core/labels.js';
 import type { MetricMetadata, MetricSample, MetricType } from '../core/signals.js';
 import { sleep } from '../core/sleep.js';
@@ -54,7 +55,7 @@ export function selfMetrics(options: SelfMetricsOptions = {}): SourceStream<'met
     }
   }
 
-  return defineSource(
+  const source = defineSource(
     { type, id: options.id, kind: 'metrics', maxInFlight: options.maxInFlight ?? 4 },
     async (context) => {
       const metadataCache = new Map<string, MetricMetadata>();
@@ -77,6 +78,7 @@ export function selfMetrics(options: SelfMetricsOptions = {}): SourceStream<'met
       }
     },
   );
+  return declareOptions(source, { ...options });
 }
 
 type Family = Awaited<ReturnType<Registry['getMetricsAsJSON']>>[number];

@@ -140,3 +140,34 @@ describe('examples/wal-outage.ts', () => {
     proc.child.kill('SIGKILL');
   }, 40_000);
 });
+
+describe('examples/debug-pipeline.ts', () => {
+  it('serves its debug endpoint on a free port, lists its components, and drains on SIGTERM', async () => {
+    const proc = start('examples/debug-pipeline.ts', {
+      LISTEN: '127.0.0.1:0',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'rivulet-debug-example-')),
+    });
+    const [, base] = await proc.waitFor(/debug endpoint at (http:\/\/\S+?)\/? /, 15_000);
+    let ready = 0;
+    for (let attempt = 0; attempt < 50 && ready !== 200; attempt++) {
+      ready = (await fetch(`${base}/-/ready`)).status;
+      if (ready !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ready).toBe(200);
+    const graph = (await (await fetch(`${base}/api/v0/graph`)).json()) as {
+      nodes: { id: string; type: string }[];
+      edges: { from: string; to: string }[];
+    };
+    expect(graph.nodes.map((n) => [n.id, n.type])).toEqual([
+      ['host', 'hostMetrics'],
+      ['relabel.host', 'relabel'],
+      ['file', 'fileSink'],
+    ]);
+    expect(graph.edges.map((e) => `${e.from}->${e.to}`)).toEqual([
+      'host->relabel.host',
+      'relabel.host->file',
+    ]);
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+  }, 30_000);
+});

@@ -13,6 +13,7 @@ import type { AckOutcome } from '../../core/ack.js';
 import type { Batch } from '../../core/batch.js';
 import { type Delivery, defineSink } from '../../core/define.js';
 import { ConfigError, SinkError, toError } from '../../core/errors.js';
+import { declareOptions } from '../../core/extension-points.js';
 import { type BoundAddress, parseListen } from '../../core/listen-address.js';
 import { type Duration, durationOption, positiveIntegerOption } from '../../core/units.js';
 import { EXPOSITION_CONTENT_TYPE } from '../../protocols/exposition-text.js';
@@ -104,7 +105,7 @@ export function exposition(options: ExpositionOptions = {}): OperatorFunction<Ba
   }
   const sweepEveryMs = Math.min(Math.max(ttlMs / 2, 1000), 60_000);
 
-  return defineSink(
+  const sink = defineSink(
     { type, id: options.id, input: 'metrics' },
     (context) => (upstream) =>
       new Observable<Delivery>((subscriber) => {
@@ -247,6 +248,7 @@ export function exposition(options: ExpositionOptions = {}): OperatorFunction<Ba
         };
       }),
   );
+  return declareOptions(sink, { ...options });
 }
 
 const DELIVERED: AckOutcome = Object.freeze({ status: 'delivered' });

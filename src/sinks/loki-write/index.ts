@@ -16,6 +16,7 @@ import type { AckOutcome } from '../../core/ack.js';
 import type { Batch } from '../../core/batch.js';
 import { type Delivery, defineSink } from '../../core/define.js';
 import { SinkError } from '../../core/errors.js';
+import { declareOptions } from '../../core/extension-points.js';
 import type { LogEntry } from '../../core/signals.js';
 import { LOKI_JSON_CONTENT_TYPE, LOKI_PROTOBUF_CONTENT_TYPE } from '../../protocols/loki/index.js';
 import { logsWalCodec } from '../../protocols/wal-records/index.js';
@@ -88,7 +89,7 @@ export function lokiWrite(options: LokiWriteOptions): OperatorFunction<Batch<'lo
     return headers;
   };
 
-  return defineSink(
+  const sink = defineSink(
     { type, id: options.id, input: 'logs' },
     (context) => (upstream) =>
       new Observable<Delivery>((subscriber) => {
@@ -214,4 +215,5 @@ export function lokiWrite(options: LokiWriteOptions): OperatorFunction<Batch<'lo
         };
       }),
   );
+  return declareOptions(sink, { ...options });
 }

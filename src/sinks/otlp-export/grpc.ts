@@ -9,6 +9,7 @@
  */
 import type * as GrpcModule from '@grpc/grpc-js';
 import { SinkError, toError } from '../../core/errors.js';
+import { isSecret, type Secret } from '../../core/secret.js';
 import { GRPC_METHODS, type Grpc, loadGrpc } from '../../protocols/otlp/grpc-services.js';
 import { decodeOtlpExportResponse } from '../../protocols/otlp/proto-decode.js';
 import { decodeRpcStatus } from '../../protocols/otlp/status.js';
@@ -140,8 +141,8 @@ export class GrpcTransport implements Transport {
   private credentials(grpc: Grpc, url: URL): GrpcModule.ChannelCredentials {
     if (url.protocol === 'http:') return grpc.credentials.createInsecure();
     const tls = this.settings.tls;
-    const pem = (value: string | Buffer | undefined): Buffer | null =>
-      value === undefined ? null : Buffer.from(value);
+    const pem = (value: string | Buffer | Secret | undefined): Buffer | null =>
+      value === undefined ? null : Buffer.from(isSecret(value) ? value.reveal() : value);
     return grpc.credentials.createSsl(
       pem(tls?.ca),
       pem(tls?.key),

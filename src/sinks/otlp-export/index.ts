@@ -16,6 +16,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { Batch } from '../../core/batch.js';
 import { type Delivery, defineSink, type SinkContext } from '../../core/define.js';
 import { SinkError, toError } from '../../core/errors.js';
+import { declareOptions } from '../../core/extension-points.js';
 import type { OtlpPartialSuccess } from '../../protocols/otlp/types.js';
 import { Admission } from '../shared/admission.js';
 import { BatchTracker, settleTracked } from '../shared/batch-tracker.js';
@@ -90,7 +91,7 @@ const GRPC_BODY: BodyFormat = { encoding: 'protobuf', compression: 'none' };
  * otlpReceiver({ listen: '0.0.0.0:4318' }).traces.pipe(
  *   otlpExport({
  *     url: 'https://otlp.example.com',
- *     bearerToken: process.env.OTLP_TOKEN,
+ *     bearerToken: secret(process.env.OTLP_TOKEN ?? ''),
  *     retry: { maxElapsedTime: '10m' },
  *   }),
  * );
@@ -108,7 +109,7 @@ export function otlpExport(options: OtlpExportOptions): OperatorFunction<Batch<O
   const settings = resolveOptions(type, options);
   const bodyFormat: BodyFormat = settings.protocol === 'grpc' ? GRPC_BODY : settings;
 
-  return defineSink(
+  const sink = defineSink(
     { type, id: options.id, input: ['traces', 'metrics', 'logs'] as const },
     (context) => (upstream) =>
       new Observable<Delivery>((subscriber) => {
@@ -210,6 +211,7 @@ export function otlpExport(options: OtlpExportOptions): OperatorFunction<Batch<O
         };
       }),
   );
+  return declareOptions(sink, { ...options });
 }
 
 /**

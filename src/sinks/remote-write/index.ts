@@ -18,6 +18,7 @@ import type { AckOutcome } from '../../core/ack.js';
 import type { Batch } from '../../core/batch.js';
 import { type Delivery, defineSink } from '../../core/define.js';
 import { SinkError } from '../../core/errors.js';
+import { declareOptions } from '../../core/extension-points.js';
 import type { Labels } from '../../core/labels.js';
 import type { MetricMetadata, MetricSample } from '../../core/signals.js';
 import { metricsWalCodec } from '../../protocols/wal-records/index.js';
@@ -64,7 +65,7 @@ export function remoteWrite(options: RemoteWriteOptions): OperatorFunction<Batch
     'X-Prometheus-Remote-Write-Version': '0.1.0',
   };
 
-  return defineSink(
+  const sink = defineSink(
     { type, id: options.id, input: 'metrics' },
     (context) => (upstream) =>
       new Observable<Delivery>((subscriber) => {
@@ -247,6 +248,7 @@ export function remoteWrite(options: RemoteWriteOptions): OperatorFunction<Batch
         };
       }),
   );
+  return declareOptions(sink, { ...options });
 }
 
 /**

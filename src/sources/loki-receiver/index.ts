@@ -8,6 +8,7 @@
  */
 import { defineSource, type SourceStream } from '../../core/define.js';
 import { ConfigError } from '../../core/errors.js';
+import { declareOptions } from '../../core/extension-points.js';
 import { Labels } from '../../core/labels.js';
 import type { BoundAddress } from '../../core/listen-address.js';
 import type { ByteSize, Duration } from '../../core/units.js';
@@ -138,7 +139,7 @@ export function lokiReceiver(options: LokiReceiverOptions = {}): SourceStream<'l
   }
   const useIncomingTimestamp = options.useIncomingTimestamp ?? true;
 
-  return defineSource(
+  const source = defineSource(
     { type: TYPE, id: options.id, kind: 'logs', maxInFlight: shared.maxInFlight },
     (context) => {
       const intake: LokiIntake = {
@@ -154,6 +155,7 @@ export function lokiReceiver(options: LokiReceiverOptions = {}): SourceStream<'l
       );
     },
   );
+  return declareOptions(source, { ...options });
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { Ack } from '../../core/ack.js';
 import { defineSource, type SourceContext, type SourceStream } from '../../core/define.js';
 import { toError } from '../../core/errors.js';
+import { declareOptions } from '../../core/extension-points.js';
 import type { ItemOf, SignalKind } from '../../core/signals.js';
 import { positiveIntegerOption } from '../../core/units.js';
 import {
@@ -124,6 +125,7 @@ export function otelBridge(options: OtelBridgeOptions = {}): OtelBridge {
   const traces = new Outlet<'traces'>(`${base}/traces`, 'traces', maxInFlight);
   const metrics = new Outlet<'metrics'>(`${base}/metrics`, 'metrics', maxInFlight);
   const logs = new Outlet<'logs'>(`${base}/logs`, 'logs', maxInFlight);
+  for (const outlet of [traces, metrics, logs]) declareOptions(outlet.source, { ...options });
 
   return {
     spanExporter: {

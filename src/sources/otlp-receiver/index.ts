@@ -9,7 +9,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerOptions as TlsServerOptions } from 'node:https';
 import { defineSource, type SourceStream } from '../../core/define.js';
 import { ConfigError } from '../../core/errors.js';
+import { declareOptions } from '../../core/extension-points.js';
 import { type BoundAddress, type ListenAddress, parseListen } from '../../core/listen-address.js';
+import { isSecret, type Secret } from '../../core/secret.js';
 import type { ByteSize, Duration } from '../../core/units.js';
 import type {
   OtlpLogsToEntriesOptions,
@@ -22,7 +24,7 @@ import type { OtlpSignal } from '../../protocols/otlp/types.js';
 import { pathOption, pushOptions } from '../http-push/options.js';
 import { deliverPush, PushRefusal, receivePush } from '../http-push/push-request.js';
 import { aborted, PushDrain } from '../http-push/push-server.js';
-import { type GrpcAnswer, SharedGrpcServer } from './grpc.js';
+import { type GrpcAnswer, type GrpcTls, SharedGrpcServer } from './grpc.js';
 import { type Conversions, convertOtlp, type DecodedOtlp, otlpProtocol } from './protocol.js';
 import { SharedServer } from './shared-server.js';
 
@@ -37,7 +39,11 @@ export interface OtlpReceiverAddress extends BoundAddress {
 /** TLS for an {@link otlpReceiver}: PEM certificate and key, and optionally client certificates. */
 export interface OtlpReceiverTls {
   readonly cert: string | Buffer;
-  readonly key: string | Buffer;
+  /**
+   * The private key. Give it as `secret(readFileSync(path, 'utf8'))` so that logs and the debug
+   * endpoint show `<secret>`.
+   */
+  readonly key: string | Buffer | Secret;
   /** CAs that client certificates must chain to; setting it requires a client certificate. */
   readonly clientCa?: string | Buffer | undefined;
 }
@@ -87,9 +93,11 @@ export interface OtlpReceiverOptions {
   readonly drainTimeout?: Duration | undefined;
   /**
    * A token every request must present as `Authorization: Bearer <token>` (Alloy's
-   * `otelcol.auth.bearer`); others are answered 401. @defaultValue none: no authentication
+   * `otelcol.auth.bearer`); others are answered 401. Give it as
+   * `secret(process.env.OTLP_TOKEN ?? '')` so that logs and the debug endpoint show `<secret>`;
+   * a plain string works too. @defaultValue none: no authentication
    */
-  readonly bearerToken?: string | undefined;
+  readonly bearerToken?: string | Secret | undefined;
   /** Serve HTTPS (and gRPC over TLS) with this certificate and key. @defaultValue none: plain text */
   readonly tls?: OtlpReceiverTls | undefined;
   /**
@@ -165,7 +173,10 @@ export function otlpReceiver(options: OtlpReceiverOptions = {}): OtlpReceiver {
   if (new Set(Object.values(paths)).size !== 3) {
     throw new ConfigError(TYPE, 'paths', 'must give each signal its own path');
   }
-  const token = options.bearerToken;
+  const token =
+    options.bearerToken === undefined || isSecret(options.bearerToken)
+      ? options.bearerToken?.reveal()
+      : options.bearerToken;
   if (token !== undefined && (typeof token !== 'string' || token === '' || /\s/.test(token))) {
     throw new ConfigError(TYPE, 'bearerToken', 'must be a non-empty string without spaces');
   }
@@ -175,7 +186,7 @@ export function otlpReceiver(options: OtlpReceiverOptions = {}): OtlpReceiver {
   const grpcServer =
     grpcListen === undefined
       ? undefined
-      : new SharedGrpcServer(TYPE, grpcListen, shared.maxDecompressedSize, options.tls);
+      : new SharedGrpcServer(TYPE, grpcListen, shared.maxDecompressedSize, revealedTls(options.tls));
   const expected = token === undefined ? undefined : Buffer.from(`Bearer ${token}`);
   const authorized = (header: string | undefined): boolean => {
     if (expected === undefined) return true;
@@ -184,6 +195,8 @@ export function otlpReceiver(options: OtlpReceiverOptions = {}): OtlpReceiver {
   };
 
   const source = <S extends OtlpSignal>(signal: S): SourceStream<S> =>
+    declareOptions(signalSource(signal), { ...options });
+  const signalSource = <S extends OtlpSignal>(signal: S): SourceStream<S> =>
     defineSource(
       { type: TYPE, id: `${base}/${signal}`, kind: signal, maxInFlight: shared.maxInFlight },
       async (context) => {
@@ -309,11 +322,22 @@ function decodeOtlpProtoChecked<S extends OtlpSignal>(signal: S, bytes: Buffer) 
 }
 
 function tlsOptions(tls: OtlpReceiverTls | undefined): TlsServerOptions | undefined {
+  const revealed = revealedTls(tls);
+  if (revealed === undefined) return undefined;
+  const { cert, key, clientCa } = revealed;
+  return clientCa === undefined
+    ? { cert, key }
+    : { cert, key, ca: clientCa, requestCert: true, rejectUnauthorized: true };
+}
+
+/** The TLS settings with the key revealed, for the servers that use it. */
+function revealedTls(tls: OtlpReceiverTls | undefined): GrpcTls | undefined {
   if (tls === undefined) return undefined;
   if (tls.cert === undefined || tls.key === undefined) {
     throw new ConfigError(TYPE, 'tls', 'needs both cert and key (PEM)');
   }
+  const key = isSecret(tls.key) ? tls.key.reveal() : tls.key;
   return tls.clientCa === undefined
-    ? { cert: tls.cert, key: tls.key }
-    : { cert: tls.cert, key: tls.key, ca: tls.clientCa, requestCert: true, rejectUnauthorized: true };
+    ? { cert: tls.cert, key }
+    : { cert: tls.cert, key, clientCa: tls.clientCa };
 }

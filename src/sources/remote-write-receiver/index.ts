@@ -7,6 +7,7 @@
  * reached their sink, and sends again when they did not.
  */
 import { defineSource, type SourceStream } from '../../core/define.js';
+import { declareOptions } from '../../core/extension-points.js';
 import type { BoundAddress } from '../../core/listen-address.js';
 import type { ByteSize, Duration } from '../../core/units.js';
 import { pathOption, pushOptions } from '../http-push/options.js';
@@ -114,7 +115,7 @@ export interface RemoteWriteReceiverOptions {
 export function remoteWriteReceiver(options: RemoteWriteReceiverOptions = {}): SourceStream<'metrics'> {
   const shared = pushOptions(TYPE, options, '127.0.0.1:9090');
   const path = pathOption(TYPE, 'path', options.path ?? '/api/v1/write');
-  return defineSource(
+  const source = defineSource(
     { type: TYPE, id: options.id, kind: 'metrics', maxInFlight: shared.maxInFlight },
     (context) => {
       const protocol = remoteWriteProtocol(shared.maxDecompressedSize, new MetadataCache(METADATA_FAMILIES));
@@ -124,4 +125,5 @@ export function remoteWriteReceiver(options: RemoteWriteReceiverOptions = {}): S
       );
     },
   );
+  return declareOptions(source, { ...options });
 }

@@ -10,8 +10,11 @@
 import { isObservable, type Observable } from 'rxjs';
 import { defineSource, type SourceStream } from '../../core/define.js';
 import { ConfigError } from '../../core/errors.js';
+import { declareOptions } from '../../core/extension-points.js';
+import type { Secret } from '../../core/secret.js';
 import type { MetricSample } from '../../core/signals.js';
 import { type ByteSize, byteSizeOption, type Duration, durationOption } from '../../core/units.js';
+import { type BasicAuth, basicAuthorization, credential } from '../../sinks/shared/auth-headers.js';
 import { compileRelabelRules, type RelabelRule } from '../../transforms/relabel/index.js';
 import type { FetchSettings } from './fetch-metrics.js';
 import { type LoopSettings, ScrapeLoop } from './scrape-loop.js';
@@ -63,14 +66,26 @@ export interface ScrapeOptions {
   readonly relabelConfigs?: readonly RelabelRule[];
   /** Relabelling of scraped series (Prometheus's `metric_relabel_configs`). @defaultValue none */
   readonly metricRelabelConfigs?: readonly RelabelRule[];
-  /** HTTP basic authentication. @defaultValue none */
-  readonly basicAuth?: { readonly username: string; readonly password: string };
-  /** A bearer token. @defaultValue none */
-  readonly bearerToken?: string;
-  /** TLS settings for `https` targets. @defaultValue the system's trust store */
+  /**
+   * HTTP basic authentication. Give the password as `secret(process.env.PASSWORD ?? '')` so that
+   * logs and the debug endpoint show `<secret>`; a plain string works too. @defaultValue none
+   */
+  readonly basicAuth?: BasicAuth;
+  /**
+   * A bearer token. Give it as `secret(process.env.TOKEN ?? '')` so that logs and the debug
+   * endpoint show `<secret>`; a plain string works too. @defaultValue none
+   */
+  readonly bearerToken?: string | Secret;
+  /**
+   * TLS settings for `https` targets; give the client `key` as `secret(...)`.
+   * @defaultValue the system's trust store
+   */
   readonly tls?: FetchSettings['tls'];
-  /** Extra request headers. @defaultValue none */
-  readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Extra request headers. A value that is a credential can be given as `secret(...)`, so it is
+   * never shown or logged. @defaultValue none
+   */
+  readonly headers?: Readonly<Record<string, string | Secret>>;
   /** The most unacknowledged scrapes across all targets. @defaultValue 16 */
   readonly maxInFlight?: number;
 }
@@ -112,14 +127,19 @@ export function scrape(options: ScrapeOptions): SourceStream<'metrics'> {
     return v;
   };
   const targetRelabel = relabelFunction(options.relabelConfigs, type, 'relabelConfigs');
-  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    headers[name] = credential(type, `headers.${name}`, value);
+  }
   if (options.basicAuth !== undefined && options.bearerToken !== undefined) {
     throw new ConfigError(type, 'bearerToken', 'cannot be used together with basicAuth; choose one');
   }
   if (options.basicAuth !== undefined) {
-    headers.Authorization = `Basic ${Buffer.from(`${options.basicAuth.username}:${options.basicAuth.password}`).toString('base64')}`;
+    headers.Authorization = basicAuthorization(type, 'basicAuth', options.basicAuth);
   }
-  if (options.bearerToken !== undefined) headers.Authorization = `Bearer ${options.bearerToken}`;
+  if (options.bearerToken !== undefined) {
+    headers.Authorization = `Bearer ${credential(type, 'bearerToken', options.bearerToken)}`;
+  }
 
   const settings: LoopSettings = {
     intervalMs,
@@ -140,7 +160,7 @@ export function scrape(options: ScrapeOptions): SourceStream<'metrics'> {
     },
   };
 
-  return defineSource(
+  const source = defineSource(
     { type, id: options.id, kind: 'metrics', maxInFlight: options.maxInFlight ?? 16 },
     async (context) => {
       const defaults: TargetDefaults = {
@@ -216,6 +236,7 @@ export function scrape(options: ScrapeOptions): SourceStream<'metrics'> {
       await Promise.all([...loops.values()].map((loop) => loop.stop(false)));
     },
   );
+  return declareOptions(source, { ...options });
 }
 
 function relabelFunction(

@@ -7,6 +7,7 @@
 import type { SourceStream } from '../../core/define.js';
 import { defineSource } from '../../core/define.js';
 import { ConfigError } from '../../core/errors.js';
+import { declareOptions } from '../../core/extension-points.js';
 import type { LabelRecord } from '../../core/labels.js';
 import { type BoundAddress, parseListen } from '../../core/listen-address.js';
 import {
@@ -189,7 +190,7 @@ export function syslogReceiver(options: SyslogReceiverOptions): SourceStream<'lo
   };
   const lookupHostname = options.lookupHostname !== false;
 
-  return defineSource({ type: TYPE, id: options.id, kind: 'logs', maxInFlight }, async (context) => {
+  const source = defineSource({ type: TYPE, id: options.id, kind: 'logs', maxInFlight }, async (context) => {
     const hostnames = lookupHostname ? new HostnameCache() : undefined;
     const common = {
       host: listen.host,
@@ -222,6 +223,7 @@ export function syslogReceiver(options: SyslogReceiverOptions): SourceStream<'lo
     await listener.stop();
     await batcher.close();
   });
+  return declareOptions(source, { ...options });
 }
 
 function labelsOption(name: string, labels: LabelRecord | undefined): (readonly [string, string])[] {

@@ -37,6 +37,7 @@ import path from 'node:path';
 import fg from 'fast-glob';
 import { defineSource, type SourceStream } from '../../core/define.js';
 import { ConfigError } from '../../core/errors.js';
+import { declareOptions } from '../../core/extension-points.js';
 import type { LabelRecord } from '../../core/labels.js';
 import type { ByteSize, Duration } from '../../core/units.js';
 import { byteSizeOption, durationOption, positiveIntegerOption } from '../../core/units.js';
@@ -156,9 +157,10 @@ export function tailFiles(options: TailFilesOptions): SourceStream<'logs'> {
     options.maxInFlight === undefined
       ? undefined
       : positiveIntegerOption(TYPE, 'maxInFlight', options.maxInFlight);
-  return defineSource({ type: TYPE, id: options.id, kind: 'logs', maxInFlight }, (context) =>
+  const source = defineSource({ type: TYPE, id: options.id, kind: 'logs', maxInFlight }, (context) =>
     new Tailer(context, settings).run(),
   );
+  return declareOptions(source, { ...options });
 }
 
 function settingsOf(options: TailFilesOptions): TailSettings {

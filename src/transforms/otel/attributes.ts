@@ -18,6 +18,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { Batch } from '../../core/batch.js';
 import { defineTransform } from '../../core/define.js';
 import { ConfigError } from '../../core/errors.js';
+import { declareOptions } from '../../core/extension-points.js';
 import { Labels } from '../../core/labels.js';
 import type { ItemOf, LogEntry, Span } from '../../core/signals.js';
 import {
@@ -122,7 +123,7 @@ export function attributes<K extends OtelAttributesKind>(
       : (logEditor(compiled, attrLogSkip(options.include, options.exclude, name)) as unknown as (
           item: ItemOf<K>,
         ) => ItemOf<K>);
-  return defineTransform(
+  const transform = defineTransform(
     { type, id: options.id, input: kind, output: kind },
     (context) => (upstream) =>
       new Observable<Batch<K>>((subscriber) =>
@@ -133,6 +134,7 @@ export function attributes<K extends OtelAttributesKind>(
         }),
       ),
   );
+  return declareOptions(transform, { actions, ...options });
 }
 
 function spanEditor(

@@ -32,6 +32,7 @@ import { type Batch, createBatch } from '../../core/batch.js';
 import type { ComponentContext } from '../../core/component.js';
 import { defineTransform } from '../../core/define.js';
 import { ConfigError, toError } from '../../core/errors.js';
+import { declareOptions } from '../../core/extension-points.js';
 import { type ItemOf, SIGNAL_KINDS, type SignalKind } from '../../core/signals.js';
 import { type Duration, durationOption } from '../../core/units.js';
 import { integerOption, kindOption, optionsObject } from './option-checks.js';
@@ -104,7 +105,7 @@ export function batch<K extends SignalKind>(options: BatchOptions<K>): OperatorF
   }
   const timeoutMs = durationOption(name, 'timeout', given.timeout ?? '200ms');
   const settings: Settings<K> = { kind, size, max, timeoutMs };
-  return defineTransform(
+  const transform = defineTransform(
     { type, id: given.id, input: kind, output: kind },
     (context) => (upstream) =>
       new Observable<Batch<K>>((subscriber) => {
@@ -126,6 +127,7 @@ export function batch<K extends SignalKind>(options: BatchOptions<K>): OperatorF
         };
       }),
   );
+  return declareOptions(transform, { ...options });
 }
 
 /**

@@ -24,6 +24,7 @@ import { type Batch, withItems } from '../../core/batch.js';
 import type { ComponentContext } from '../../core/component.js';
 import { defineTransform } from '../../core/define.js';
 import { ConfigError } from '../../core/errors.js';
+import { declareOptions } from '../../core/extension-points.js';
 import type { ItemOf, LogEntry, MetricSample, Span } from '../../core/signals.js';
 import {
   type AttributeMatchers,
@@ -193,7 +194,7 @@ export function filter<K extends FilterKind>(
       'must hold at least one rule when given (an empty list keeps nothing)',
     );
   }
-  return defineTransform({ type, id: given.id, input: kind, output: kind }, (context) => {
+  const transform = defineTransform({ type, id: given.id, input: kind, output: kind }, (context) => {
     const matches = (rules: readonly CompiledRule<ItemOf<K>>[], item: ItemOf<K>): boolean => {
       for (const rule of rules) {
         try {
@@ -218,6 +219,7 @@ export function filter<K extends FilterKind>(
         }),
       );
   });
+  return declareOptions(transform, { ...given });
 }
 
 interface CompiledRule<T> {

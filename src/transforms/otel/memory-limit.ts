@@ -22,6 +22,7 @@ import type { Batch } from '../../core/batch.js';
 import type { ComponentContext } from '../../core/component.js';
 import { defineTransform } from '../../core/define.js';
 import { ConfigError, RivuletError } from '../../core/errors.js';
+import { declareOptions } from '../../core/extension-points.js';
 import { SIGNAL_KINDS, type SignalKind } from '../../core/signals.js';
 import { type ByteSize, type Duration, durationOption, parseByteSize } from '../../core/units.js';
 import { describeValue, kindOption, optionsObject } from './option-checks.js';
@@ -103,7 +104,7 @@ export function memoryLimit<K extends SignalKind>(
     );
   }
   const limits: Limits = { hard, soft: hard - spike, checkMs, readHeap };
-  return defineTransform(
+  const transform = defineTransform(
     { type, id: given.id, input: kind, output: kind },
     (context) => (upstream) =>
       new Observable<Batch<K>>((subscriber) => {
@@ -133,6 +134,7 @@ export function memoryLimit<K extends SignalKind>(
         };
       }),
   );
+  return declareOptions(transform, { ...given });
 }
 
 /** The resolved limits, in bytes. */

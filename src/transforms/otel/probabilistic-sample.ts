@@ -34,6 +34,7 @@ import { type Batch, withItems } from '../../core/batch.js';
 import type { ComponentContext } from '../../core/component.js';
 import { defineTransform } from '../../core/define.js';
 import { ConfigError } from '../../core/errors.js';
+import { declareOptions } from '../../core/extension-points.js';
 import type { AnyValue, Attributes, ItemOf, KeyValue, LogEntry, Span } from '../../core/signals.js';
 import { findAttribute } from './attribute-matchers.js';
 import {
@@ -170,13 +171,14 @@ export function probabilisticSample(
         throw new ConfigError(name, option, "applies to log entries only; set kind: 'logs' or remove it");
       }
     }
-    return defineTransform(
+    const transform = defineTransform(
       { type, id: given.id, input: 'traces', output: 'traces' },
       (context) => (upstream) =>
         sampleStream(upstream, context, failClosed, (span: Span, verdict: Verdict) =>
           sampleSpan(span, sampler, verdict),
         ),
     );
+    return declareOptions(transform, { ...given });
   }
   const source = given.attributeSource ?? 'traceID';
   if (source !== 'traceID' && source !== 'record') {
@@ -192,13 +194,14 @@ export function probabilisticSample(
     seed: integerOption(name, 'hashSeed', given.hashSeed, 0, 0, 0xffffffff),
     priority: optionalStringOption(name, 'samplingPriority', given.samplingPriority),
   };
-  return defineTransform(
+  const transform = defineTransform(
     { type, id: given.id, input: 'logs', output: 'logs' },
     (context) => (upstream) =>
       sampleStream(upstream, context, failClosed, (entry: LogEntry, verdict: Verdict) =>
         sampleEntry(entry, sampler, logs, verdict),
       ),
   );
+  return declareOptions(transform, { ...given });
 }
 
 /** Why an item was dropped, set by the per-item functions. */

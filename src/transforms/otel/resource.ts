@@ -16,6 +16,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { Batch } from '../../core/batch.js';
 import { defineTransform } from '../../core/define.js';
 import { ConfigError } from '../../core/errors.js';
+import { declareOptions } from '../../core/extension-points.js';
 import type { Labels } from '../../core/labels.js';
 import type { ItemOf, LogEntry, Resource, Span } from '../../core/signals.js';
 import {
@@ -79,7 +80,7 @@ export function resource<K extends OtelAttributesKind>(
   if (kind !== 'traces' && kind !== 'logs')
     throw new ConfigError(name, 'kind', `must be 'traces' or 'logs', got ${JSON.stringify(kind)}`);
   const compiled = attrCompileActions(actions, name);
-  return defineTransform(
+  const transform = defineTransform(
     { type, id: options.id, input: kind, output: kind },
     (context) => (upstream) =>
       new Observable<Batch<K>>((subscriber) => {
@@ -121,6 +122,7 @@ export function resource<K extends OtelAttributesKind>(
         });
       }),
   );
+  return declareOptions(transform, { actions, ...options });
 }
 
 function applyToResource(actions: readonly AttrCompiledAction[], original: Resource): Resource {

@@ -39,6 +39,7 @@ import { Ack } from '../../core/ack.js';
 import { type Batch, createBatch } from '../../core/batch.js';
 import { defineTransform } from '../../core/define.js';
 import { ConfigError } from '../../core/errors.js';
+import { declareOptions } from '../../core/extension-points.js';
 import { Labels } from '../../core/labels.js';
 import type { AnyValue, MetricMetadata, MetricSample, Span } from '../../core/signals.js';
 import { type Duration, durationOption, positiveIntegerOption } from '../../core/units.js';
@@ -344,5 +345,6 @@ export function spanMetrics(options: SpanMetricsOptions = {}): SpanMetricsOperat
         };
       }),
   );
+  declareOptions(operator, { ...options });
   return Object.assign(operator, { stats: (): SpanMetricsStats => ({ ...totals }) });
 }

@@ -19,6 +19,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { Batch } from '../../core/batch.js';
 import { defineTransform } from '../../core/define.js';
 import { ConfigError } from '../../core/errors.js';
+import { declareOptions } from '../../core/extension-points.js';
 import { type LogMetrics, LogMetricsRegistry } from './log-metrics.js';
 import { Runner } from './runner.js';
 import { compileStage, Stage, type Step, type StepList } from './stage.js';
@@ -137,7 +138,7 @@ export function processLogs(
       ? undefined
       : (metric: string, help: string, labels: Readonly<Record<string, string>>, by: number) =>
           registry.count(metric, help, labels, by);
-  return defineTransform({ type, id: options.id, input: 'logs', output: 'logs' }, (context) => {
+  const transform = defineTransform({ type, id: options.id, input: 'logs', output: 'logs' }, (context) => {
     const reporting =
       counter === undefined
         ? context
@@ -173,4 +174,5 @@ export function processLogs(
         };
       });
   });
+  return declareOptions(transform, { ...options, stages });
 }

@@ -12,6 +12,7 @@
  * `loki_process_truncated_fields_total{field}` and CRI counters, as Alloy does.
  */
 import { defineSource, type SourceStream } from '../../core/define.js';
+import { declareOptions } from '../../core/extension-points.js';
 import { Labels } from '../../core/labels.js';
 import type { MetricMetadata, MetricSample } from '../../core/signals.js';
 import { sleep } from '../../core/sleep.js';
@@ -109,6 +110,7 @@ export class LogMetricsRegistry implements LogMetrics {
         await context.emit(samples);
       }
     });
+    declareOptions(this.stream, { ...options });
   }
 
   /**

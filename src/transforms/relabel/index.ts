@@ -14,6 +14,7 @@ import { withItems } from '../../core/batch.js';
 import type { ComponentContext } from '../../core/component.js';
 import { defineTransform } from '../../core/define.js';
 import { ConfigError, toError } from '../../core/errors.js';
+import { declareOptions } from '../../core/extension-points.js';
 import type { ItemOf, LabelledKind } from '../../core/signals.js';
 import { cacheSizeOption, createProgram, type RelabelProgram } from './program.js';
 import { type CompiledRule, compileRules, type RelabelRule } from './rules.js';
@@ -94,26 +95,36 @@ export function relabel<K extends LabelledKind>(
   }
   const maxCacheSize = cacheSizeOption(name, options.maxCacheSize);
   const fixed = isObservable(rules) ? undefined : compileRules(rules, name);
-  return defineTransform({ type, id: options.id, input: kind, output: kind }, (context) => (upstream) => {
-    if (fixed !== undefined) {
-      return new Observable<Batch<K>>((subscriber) => {
-        const program = createProgram(fixed, maxCacheSize);
-        const subscription = upstream.subscribe({
-          next: (batch) => {
-            const out = relabelBatch(batch, program, context);
-            if (out !== undefined) subscriber.next(out);
-          },
-          error: (error: unknown) => subscriber.error(error),
-          complete: () => subscriber.complete(),
+  const transform = defineTransform(
+    { type, id: options.id, input: kind, output: kind },
+    (context) => (upstream) => {
+      if (fixed !== undefined) {
+        return new Observable<Batch<K>>((subscriber) => {
+          const program = createProgram(fixed, maxCacheSize);
+          const subscription = upstream.subscribe({
+            next: (batch) => {
+              const out = relabelBatch(batch, program, context);
+              if (out !== undefined) subscriber.next(out);
+            },
+            error: (error: unknown) => subscriber.error(error),
+            complete: () => subscriber.complete(),
+          });
+          return () => {
+            subscription.unsubscribe();
+            program.clearCache();
+          };
         });
-        return () => {
-          subscription.unsubscribe();
-          program.clearCache();
-        };
-      });
-    }
-    return withLiveRules(upstream, rules as Observable<readonly RelabelRule[]>, name, maxCacheSize, context);
-  });
+      }
+      return withLiveRules(
+        upstream,
+        rules as Observable<readonly RelabelRule[]>,
+        name,
+        maxCacheSize,
+        context,
+      );
+    },
+  );
+  return declareOptions(transform, { rules, ...options });
 }
 
 /**

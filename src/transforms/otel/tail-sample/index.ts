@@ -30,6 +30,7 @@ import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike }
 import type { Batch } from '../../../core/batch.js';
 import { defineTransform } from '../../../core/define.js';
 import { ConfigError } from '../../../core/errors.js';
+import { declareOptions } from '../../../core/extension-points.js';
 import { type Duration, durationOption, positiveIntegerOption } from '../../../core/units.js';
 import { compileTailSamplePolicies, type TailSamplePolicy } from './policies.js';
 import { type TailSampleCounters, TailSampler } from './sampler.js';
@@ -204,5 +205,6 @@ export function tailSample(options: TailSampleOptions): TailSampleOperator {
         };
       }),
   );
+  declareOptions(operator, { ...options });
   return Object.assign(operator, { stats: (): TailSampleStats => ({ ...counters }) });
 }
