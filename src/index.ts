@@ -30,7 +30,10 @@ export type {
   ErrorStage,
   Health,
   HealthState,
+  QueueFill,
   RecentError,
+  RequestDurations,
+  RequestOutcome,
   TapEvent,
   TapOptions,
 } from './core/component.js';
@@ -57,6 +60,9 @@ export {
   WalCorruptionError,
 } from './core/errors.js';
 export {
+  type ClusterMemberState,
+  type ClusterMemberView,
+  type ClusterView,
   type DisplayableOptions,
   type DurableLog,
   declaredOptions,

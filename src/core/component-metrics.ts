@@ -1,11 +1,16 @@
 /**
- * Every running component's counters and health as prom-client metrics, so a pipeline's own
- * state is scraped and shipped like any other metric (`selfMetrics` picks them up).
+ * Every running component's counters, health, send queue fill and request durations as
+ * prom-client metrics, so a pipeline's own state is scraped and shipped like any other metric
+ * (`selfMetrics` picks them up).
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ComponentInfo } from './component.js';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { ComponentInfo, QueueFill, RequestDurations, RequestOutcome } from './component.js';
 
 const LABELS = ['component_id', 'component_type'] as const;
+type RequestLabel = (typeof LABELS)[number] | 'outcome';
+const REQUEST_DURATION_NAME = 'rivulet_component_request_duration_seconds';
+const REQUEST_DURATION_HELP =
+  "How long a component's outbound request attempts (pushes, scrapes) took, by outcome (success, retry, drop, error).";
 
 interface Registered {
   readonly components: Set<ComponentInfo>;
@@ -88,5 +93,130 @@ function register(registry: Registry, components: ReadonlySet<ComponentInfo>): v
       this.reset();
       for (const c of components) this.set(base(c), c.health().state === 'healthy' ? 1 : 0);
     },
+  });
+  const queueGauge = (name: string, help: string, value: (fill: QueueFill) => number | undefined): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: LABELS,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const c of components) {
+          const fill = c.queue?.();
+          const v = fill === undefined ? undefined : value(fill);
+          if (v !== undefined) this.set(base(c), v);
+        }
+      },
+    });
+  };
+  queueGauge(
+    'rivulet_component_queue_items',
+    "Items in a component's send queue, for components that have one.",
+    (fill) => fill.items,
+  );
+  queueGauge(
+    'rivulet_component_queue_bytes',
+    "Bytes in a component's send queue, for components that count them.",
+    (fill) => fill.bytes,
+  );
+  queueGauge(
+    'rivulet_component_queue_capacity_items',
+    "The most items a component's send queue holds, for queues bounded by a count of items.",
+    (fill) => fill.maxItems,
+  );
+  queueGauge(
+    'rivulet_component_queue_capacity_bytes',
+    "The most bytes a component's send queue holds, for queues bounded by a size.",
+    (fill) => fill.maxBytes,
+  );
+  new RequestDurationHistogram(registry, components);
+}
+
+/** One series of a rendered histogram, in the shape prom-client's registry reads. */
+interface HistogramPoint {
+  readonly value: number;
+  readonly labels: { readonly le?: number | '+Inf' };
+  readonly sharedLabels: Readonly<Record<RequestLabel, string>>;
+  readonly metricName: string;
+}
+
+/**
+ * `rivulet_component_request_duration_seconds`. The component runtimes already count their
+ * requests in buckets, so rather than observing each request a second time, this histogram
+ * renders the runtimes' counts whenever the registry reads it.
+ */
+class RequestDurationHistogram extends Histogram<RequestLabel> {
+  constructor(
+    registry: Registry,
+    private readonly components: ReadonlySet<ComponentInfo>,
+  ) {
+    super({
+      name: REQUEST_DURATION_NAME,
+      help: REQUEST_DURATION_HELP,
+      labelNames: [...LABELS, 'outcome'],
+      registers: [registry],
+    });
+  }
+
+  /**
+   * What prom-client's registry renders as text, and what `get()` (and so `getMetricsAsJSON`)
+   * turns into plain label sets: the shape of prom-client's own histograms.
+   */
+  async getForPromString(): Promise<{
+    name: string;
+    help: string;
+    type: 'histogram';
+    aggregator: 'sum';
+    values: HistogramPoint[];
+  }> {
+    const values: HistogramPoint[] = [];
+    for (const c of this.components) {
+      const durations = c.requestDurations?.();
+      if (durations === undefined) continue;
+      for (const [outcome, histogram] of durations) {
+        pushHistogram(values, { component_id: c.id, component_type: c.type, outcome }, histogram);
+      }
+    }
+    return {
+      name: REQUEST_DURATION_NAME,
+      help: REQUEST_DURATION_HELP,
+      type: 'histogram',
+      aggregator: 'sum',
+      values,
+    };
+  }
+}
+
+function pushHistogram(
+  values: HistogramPoint[],
+  labels: { component_id: string; component_type: string; outcome: RequestOutcome },
+  histogram: RequestDurations,
+): void {
+  for (let i = 0; i < histogram.bounds.length; i++) {
+    values.push({
+      value: histogram.buckets[i] ?? histogram.count,
+      labels: { le: histogram.bounds[i] as number },
+      sharedLabels: labels,
+      metricName: `${REQUEST_DURATION_NAME}_bucket`,
+    });
+  }
+  values.push({
+    value: histogram.count,
+    labels: { le: '+Inf' },
+    sharedLabels: labels,
+    metricName: `${REQUEST_DURATION_NAME}_bucket`,
+  });
+  values.push({
+    value: histogram.sum,
+    labels: {},
+    sharedLabels: labels,
+    metricName: `${REQUEST_DURATION_NAME}_sum`,
+  });
+  values.push({
+    value: histogram.count,
+    labels: {},
+    sharedLabels: labels,
+    metricName: `${REQUEST_DURATION_NAME}_count`,
   });
 }

@@ -1,6 +1,7 @@
 /**
  * The component runtime: identity, instrumentation (received, sent, dropped by reason, errors by
- * stage), health and a live tap, shared by every source, transform and sink.
+ * stage, send queue fill, request durations), health and a live tap, shared by every source,
+ * transform and sink.
  */
 import { Observable, Subject } from 'rxjs';
 import { ConfigError } from './errors.js';
@@ -68,6 +69,61 @@ export interface TapEvent {
   readonly skipped: number;
 }
 
+/**
+ * How full a component's send queue is, summed over its running subscriptions. A capacity is
+ * given only in the unit the queue is bounded by.
+ */
+export interface QueueFill {
+  /**
+   * Items held against the capacity: those waiting to be sent, and also those being sent where
+   * the capacity counts them.
+   */
+  readonly items: number;
+  /** Bytes held against the capacity, when the component counts bytes. */
+  readonly bytes?: number | undefined;
+  /** The most items the queue holds, when it is bounded by a count of items. */
+  readonly maxItems?: number | undefined;
+  /** The most bytes the queue holds, when it is bounded by a size. */
+  readonly maxBytes?: number | undefined;
+}
+
+/**
+ * How one outbound request attempt (a push to an endpoint, a scrape) ended:
+ * - `success`: the other side took it;
+ * - `retry`: it failed, and what it carried will be sent again;
+ * - `drop`: it failed, and what it carried was given up (a permanent rejection, or the retry
+ *   that used up the retry budget);
+ * - `error`: it failed, and nothing is retried or given up because of it (a failed scrape, or
+ *   an attempt cut short by the component stopping).
+ */
+export type RequestOutcome = 'success' | 'retry' | 'drop' | 'error';
+
+/** The outcomes of {@link RequestOutcome}, in a fixed order. */
+const REQUEST_OUTCOMES: readonly RequestOutcome[] = ['success', 'retry', 'drop', 'error'];
+
+/**
+ * The upper bounds, in seconds, of the request duration buckets: Prometheus's default buckets
+ * extended to five minutes, as its remote write `sent_batch_duration_seconds` has them.
+ */
+const REQUEST_DURATION_BOUNDS: readonly number[] = Object.freeze([
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60, 120, 300,
+]);
+
+/** The durations of a component's request attempts of one outcome, as a Prometheus histogram. */
+export interface RequestDurations {
+  /** The buckets' upper bounds in seconds, ascending; the last bucket, `+Inf`, is implied. */
+  readonly bounds: readonly number[];
+  /**
+   * Attempts that took at most the bound of the same index: cumulative, as Prometheus's `le`
+   * buckets are. The `+Inf` bucket is {@link RequestDurations.count}.
+   */
+  readonly buckets: readonly number[];
+  /** Attempts recorded. */
+  readonly count: number;
+  /** Seconds the attempts took in all. */
+  readonly sum: number;
+}
+
 /** A read-only view of a component, as the registry and the debug endpoint see it. */
 export interface ComponentInfo {
   readonly id: string;
@@ -88,6 +144,16 @@ export interface ComponentInfo {
    * this interface may not.
    */
   recentErrors?(): readonly RecentError[];
+  /**
+   * How full its send queue is now; `undefined` when it has no queue or no subscription is
+   * running. Components made with `defineSource`, `defineTransform` and `defineSink` have it.
+   */
+  queue?(): QueueFill | undefined;
+  /**
+   * The durations of its outbound request attempts, by outcome; empty until it makes one.
+   * Components made with `defineSource`, `defineTransform` and `defineSink` have it.
+   */
+  requestDurations?(): ReadonlyMap<RequestOutcome, RequestDurations>;
 }
 
 /** How many errors a runtime keeps for `recentErrors()`. */
@@ -111,6 +177,18 @@ export interface ComponentContext {
   readonly tapping: boolean;
   /** Offers items to the tap. */
   tapItems(direction: 'in' | 'out', kind: SignalKind, items: readonly unknown[]): void;
+  /**
+   * Registers the function that reads how full a send queue is. It is called only when someone
+   * looks (a scrape of `/metrics`, the debug endpoint), so it should be cheap but queueing costs
+   * nothing more. Register one per running subscription (their fills are summed) and call the
+   * function returned in the teardown.
+   */
+  reportQueue(fill: () => QueueFill): () => void;
+  /**
+   * Records one outbound request attempt: how many seconds it took and how it ended. Time each
+   * attempt, retries included, not the whole send.
+   */
+  request(seconds: number, outcome: RequestOutcome): void;
 }
 
 /** The identity a component declares. */
@@ -159,6 +237,9 @@ export class ComponentRuntime implements ComponentInfo, ComponentContext {
   private readonly listeners = new Set<TapListener>();
   private readonly stopHooks = new Set<() => void>();
   private readonly healthChanges = new Subject<Health>();
+  private readonly queueFills = new Set<() => QueueFill>();
+  /** By the index of the outcome in REQUEST_OUTCOMES; made on first use. */
+  private readonly durations: (DurationHistogram | undefined)[] = [];
 
   constructor(spec: ComponentSpec) {
     if (spec.id !== undefined && !/^[A-Za-z0-9_.:/-]+$/.test(spec.id)) {
@@ -230,6 +311,58 @@ export class ComponentRuntime implements ComponentInfo, ComponentContext {
     return { received: this.receivedCount, sent: this.sentCount, dropped, errors: new Map(this.errorCounts) };
   }
 
+  reportQueue(fill: () => QueueFill): () => void {
+    // A wrapper, so the same function registered twice is counted twice and unregistered once.
+    const entry = (): QueueFill => fill();
+    this.queueFills.add(entry);
+    return () => {
+      this.queueFills.delete(entry);
+    };
+  }
+
+  /** The fills of the registered queues, summed; `undefined` when none is registered. */
+  queue(): QueueFill | undefined {
+    if (this.queueFills.size === 0) return undefined;
+    let items = 0;
+    let bytes: number | undefined;
+    let maxItems: number | undefined;
+    let maxBytes: number | undefined;
+    for (const read of this.queueFills) {
+      let fill: QueueFill;
+      try {
+        fill = read();
+      } catch {
+        continue;
+      }
+      items += fill.items;
+      if (fill.bytes !== undefined) bytes = (bytes ?? 0) + fill.bytes;
+      if (fill.maxItems !== undefined) maxItems = (maxItems ?? 0) + fill.maxItems;
+      if (fill.maxBytes !== undefined) maxBytes = (maxBytes ?? 0) + fill.maxBytes;
+    }
+    return { items, bytes, maxItems, maxBytes };
+  }
+
+  request(seconds: number, outcome: RequestOutcome): void {
+    const index = REQUEST_OUTCOMES.indexOf(outcome);
+    if (index < 0 || !Number.isFinite(seconds)) return;
+    let histogram = this.durations[index];
+    if (histogram === undefined) {
+      histogram = new DurationHistogram();
+      this.durations[index] = histogram;
+    }
+    histogram.observe(seconds < 0 ? 0 : seconds);
+  }
+
+  /** The request durations recorded, by outcome: copies. */
+  requestDurations(): ReadonlyMap<RequestOutcome, RequestDurations> {
+    const result = new Map<RequestOutcome, RequestDurations>();
+    for (let i = 0; i < REQUEST_OUTCOMES.length; i++) {
+      const histogram = this.durations[i];
+      if (histogram !== undefined) result.set(REQUEST_OUTCOMES[i] as RequestOutcome, histogram.snapshot());
+    }
+    return result;
+  }
+
   get tapping(): boolean {
     return this.listeners.size > 0;
   }
@@ -277,6 +410,31 @@ export class ComponentRuntime implements ComponentInfo, ComponentContext {
         skipped: items.length - allowed,
       });
     }
+  }
+}
+
+/** Request durations of one outcome: a count per bucket, not cumulative, the last one `+Inf`. */
+class DurationHistogram {
+  private readonly counts = new Float64Array(REQUEST_DURATION_BOUNDS.length + 1);
+  private sum = 0;
+  private count = 0;
+
+  observe(seconds: number): void {
+    let i = 0;
+    while (i < REQUEST_DURATION_BOUNDS.length && seconds > (REQUEST_DURATION_BOUNDS[i] as number)) i++;
+    this.counts[i] = (this.counts[i] as number) + 1;
+    this.sum += seconds;
+    this.count++;
+  }
+
+  snapshot(): RequestDurations {
+    const buckets: number[] = [];
+    let total = 0;
+    for (let i = 0; i < REQUEST_DURATION_BOUNDS.length; i++) {
+      total += this.counts[i] as number;
+      buckets.push(total);
+    }
+    return { bounds: REQUEST_DURATION_BOUNDS, buckets, count: this.count, sum: this.sum };
   }
 }
 

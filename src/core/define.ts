@@ -261,6 +261,8 @@ function contextOf(runtime: ComponentRuntime): ComponentContext {
       return runtime.tapping;
     },
     tapItems: (direction, kind, items) => runtime.tapItems(direction, kind, items),
+    reportQueue: (fill) => runtime.reportQueue(fill),
+    request: (seconds, outcome) => runtime.request(seconds, outcome),
   };
 }
 

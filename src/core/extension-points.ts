@@ -112,6 +112,45 @@ export interface Membership {
   owner(hash: bigint): Peer;
 }
 
+/** A cluster member's state: `left` is a graceful leave, `dead` a failure. */
+export type ClusterMemberState = 'alive' | 'suspect' | 'dead' | 'left';
+
+/** A cluster member as a {@link ClusterView} reports it. */
+export interface ClusterMemberView {
+  readonly name: string;
+  /** Its IP address. */
+  readonly address: string;
+  /** Its gossip port. */
+  readonly port: number;
+  readonly state: ClusterMemberState;
+  /** How many times it has had to refute or update its state. */
+  readonly incarnation: number;
+  /** Whether this is the local node. */
+  readonly self: boolean;
+}
+
+/**
+ * A gossip node as a watcher sees it: every member with its state, more than the live peers a
+ * {@link Membership} gives. `cluster()` from `rivulet/cluster` returns one; `debugServer` from
+ * `rivulet/debug` takes one as its `cluster` option and shows it at `/api/v0/peers`.
+ *
+ * @example
+ * ```ts
+ * const report = (node: ClusterView) =>
+ *   node.members().map((m) => `${m.name} ${m.address}:${m.port} ${m.state}`);
+ * ```
+ */
+export interface ClusterView {
+  /** This node's name. */
+  readonly name: string;
+  /** Every known member, this node included; dead and left members until they are forgotten. */
+  members(): readonly ClusterMemberView[];
+  /** This node's local health score: 0 is healthy, higher means it is slow to keep up. */
+  healthScore?(): number;
+  /** The live members as a {@link Membership}, when the node shards by one. */
+  readonly membership?: Membership;
+}
+
 /**
  * Something that watches a run from its start to its end, such as `debugServer` from
  * `rivulet/debug`. `run` attaches it right after subscribing the pipelines (`run`'s `debug`

@@ -30,4 +30,5 @@ export type {
   PeerView,
   RatesView,
   RecentErrorView,
+  StatusView,
 } from './views.js';

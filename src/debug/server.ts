@@ -10,7 +10,13 @@ import type { Registry } from 'prom-client';
 import type { Subscription } from 'rxjs';
 import type { ComponentInfo } from '../core/component.js';
 import { ConfigError, toError } from '../core/errors.js';
-import type { Membership, Peer, RunAttachment, RunAttachmentHandle } from '../core/extension-points.js';
+import type {
+  ClusterView,
+  Membership,
+  Peer,
+  RunAttachment,
+  RunAttachmentHandle,
+} from '../core/extension-points.js';
 import { declaredOptions } from '../core/extension-points.js';
 import { type BoundAddress, parseListen } from '../core/listen-address.js';
 import type { RunningPipelines } from '../core/runner.js';
@@ -28,7 +34,16 @@ import { healthiness, readiness } from './probes.js';
 import { CounterSampler } from './sampler.js';
 import { type TapRequest, type TapStreamStats, TapStreams } from './tap.js';
 import { serveUi } from './ui/routes.js';
-import { componentDetailView, componentListView, graphView, type PeersView } from './views.js';
+import {
+  componentDetailView,
+  componentListView,
+  graphView,
+  type PeersView,
+  peersView,
+  type RingState,
+  ringShares,
+  type StatusView,
+} from './views.js';
 
 /** Options of {@link debugServer}. */
 export interface DebugServerOptions {
@@ -53,8 +68,14 @@ export interface DebugServerOptions {
    * @defaultValue `true`
    */
   readonly processMetrics?: boolean;
-  /** The cluster membership `/api/v0/peers` shows; without one it answers 404. @defaultValue none */
-  readonly cluster?: Membership;
+  /**
+   * The cluster `/api/v0/peers` shows, and the UI's Cluster page: a gossip node such as
+   * `cluster()` from `rivulet/cluster` (every member with its state, this node's health score,
+   * each live member's share of the hash ring), or a plain {@link Membership} (its live peers and
+   * their shares). Without one, `/api/v0/peers` answers 404.
+   * @defaultValue none
+   */
+  readonly cluster?: ClusterView | Membership;
   /** How often the counters are sampled for the rates. @defaultValue `'1s'` */
   readonly sampleInterval?: Duration;
   /** The sliding window the items/s rates are computed over. @defaultValue `'10s'` */
@@ -104,12 +125,14 @@ const READ = ['GET', 'HEAD'] as const;
  * - `GET /-/ready`: 200 once every component runs, 503 while starting and while draining;
  * - `GET /-/healthy`: 200, or 500 listing the unhealthy components with their messages;
  * - `GET /metrics`: the run's metrics and the process metrics, Prometheus text format;
- * - `GET /api/v0/components`, `/api/v0/components/:id`, `/api/v0/graph`, `/api/v0/peers`: JSON;
+ * - `GET /api/v0/components`, `/api/v0/components/:id`, `/api/v0/graph`: JSON;
+ * - `GET /api/v0/peers`: the cluster's members with their states and ring shares, when a cluster
+ *   is attached (404 otherwise); `GET /api/v0/status` tells whether one is;
  * - `GET /api/v0/components/:id/tap?direction=in|out|both&rate=N`: the live tap, as server-sent
  *   events, each a JSON line of sampled items.
  * - `GET /api/v0/taps`: the tap streams open now, with what each sent, dropped and buffers.
- * - `GET /`: a web UI over the above (component list, graph, component pages, live tap), its
- *   files under `/ui/`.
+ * - `GET /`: a web UI over the above (component list, graph, component pages, live tap, and
+ *   the cluster's members when a cluster is attached), its files under `/ui/`.
  *
  * Secrets (`secret()` values, and credential-looking options) never appear in what it serves.
  * Component ids in paths may be percent-encoded.
@@ -152,13 +175,15 @@ export function debugServer(options: DebugServerOptions = {}): DebugServer {
   }
   const keepAliveMs = durationOption(type, 'tapKeepAlive', options.tapKeepAlive ?? '15s', 100);
   const log = options.log ?? ((line: string) => console.error(line));
+  const { view: clusterView, membership } = clusterOption(type, options.cluster);
 
   return {
     attach(running: RunningPipelines): DebugServerHandle {
       const sampler = new CounterSampler(running.registry, { intervalMs: sampleMs, windowMs, recentErrors });
       const taps = new TapStreams({ maxBufferedBytes, keepAliveMs });
       const registry = options.metricsRegistry ?? running.metricsRegistry;
-      let peers: readonly Peer[] = [];
+      let peers: readonly Peer[] | undefined;
+      let ring: RingState | undefined;
       let peersSubscription: Subscription | undefined;
       let closing = false;
       let closed: Promise<void> | undefined;
@@ -171,13 +196,22 @@ export function debugServer(options: DebugServerOptions = {}): DebugServer {
         return found;
       };
 
+      /** The body of `/api/v0/peers`; the ring shares are sampled again only when the peers change. */
+      const clusterPeers = (): PeersView => {
+        if (peers === undefined || membership === undefined) return peersView(clusterView, undefined);
+        if (ring === undefined || ring.peers !== peers || ring.shares === undefined) {
+          ring = { peers, shares: ringShares(membership) };
+        }
+        return peersView(clusterView, ring);
+      };
+
       const context: RouteContext = {
         running,
         sampler,
         taps,
         registry,
         processMetrics: options.processMetrics ?? true,
-        cluster: options.cluster === undefined ? undefined : () => peers,
+        cluster: options.cluster === undefined ? undefined : clusterPeers,
         secrets,
         closing: () => closing,
         tapLimits: { maxTaps, maxTapRate, defaultTapRate },
@@ -208,8 +242,8 @@ export function debugServer(options: DebugServerOptions = {}): DebugServer {
       listening.catch(() => undefined);
 
       sampler.start();
-      if (options.cluster !== undefined) {
-        peersSubscription = options.cluster.peers.subscribe({
+      if (membership !== undefined) {
+        peersSubscription = membership.peers.subscribe({
           next: (next) => {
             peers = next;
           },
@@ -251,8 +285,8 @@ interface RouteContext {
   readonly taps: TapStreams;
   readonly registry: Registry | undefined;
   readonly processMetrics: boolean;
-  /** The latest peers, when a cluster is attached. */
-  readonly cluster: (() => readonly Peer[]) | undefined;
+  /** The body of `/api/v0/peers`, when a cluster is attached. */
+  readonly cluster: (() => PeersView) | undefined;
   readonly secrets: () => ReadonlySet<string>;
   readonly closing: () => boolean;
   readonly tapLimits: {
@@ -300,13 +334,14 @@ async function route(
       return sendJson(request, response, 200, { taps: context.taps.stats() }, secrets);
     case `${API}/peers`: {
       if (!allowMethods(request, response, READ, secrets)) return;
-      const peers = context.cluster?.();
-      if (peers === undefined) {
+      if (context.cluster === undefined) {
         return sendError(request, response, 404, 'not_found', 'no cluster is attached to this run', secrets);
       }
-      const body: PeersView = {
-        peers: peers.map((p) => ({ name: p.name, address: p.address, self: p.self })),
-      };
+      return sendJson(request, response, 200, context.cluster(), secrets);
+    }
+    case `${API}/status`: {
+      if (!allowMethods(request, response, READ, secrets)) return;
+      const body: StatusView = { cluster: context.cluster !== undefined };
       return sendJson(request, response, 200, body, secrets);
     }
   }
@@ -412,6 +447,30 @@ function closeServer(server: Server): Promise<void> {
       clearTimeout(cut);
     });
   });
+}
+
+/**
+ * The `cluster` option split into the node that lists the members (when it is a
+ * {@link ClusterView}) and the membership that places keys (when there is one). Throws when it
+ * is neither a node nor a membership.
+ */
+function clusterOption(
+  component: string,
+  cluster: ClusterView | Membership | undefined,
+): { readonly view: ClusterView | undefined; readonly membership: Membership | undefined } {
+  if (cluster === undefined) return { view: undefined, membership: undefined };
+  if (typeof (cluster as Partial<ClusterView>).members === 'function') {
+    const view = cluster as ClusterView;
+    return { view, membership: view.membership };
+  }
+  const membership = cluster as Partial<Membership>;
+  if (typeof membership.owner === 'function' && typeof membership.peers?.subscribe === 'function')
+    return { view: undefined, membership: cluster as Membership };
+  throw new ConfigError(
+    component,
+    'cluster',
+    'must be a cluster node (with members()) or a Membership (with peers and owner())',
+  );
 }
 
 function wholeNumberOption(component: string, option: string, value: number): number {

@@ -2,7 +2,15 @@
  * The JSON shapes of the debug API (`/api/v0/...`) and the functions that build them from a
  * running pipeline. Everything here is plain JSON: times are ISO 8601 strings, counts numbers.
  */
-import type { ComponentInfo, ComponentRole, ErrorStage, HealthState } from '../core/component.js';
+import type {
+  ComponentInfo,
+  ComponentRole,
+  ErrorStage,
+  HealthState,
+  RequestDurations,
+  RequestOutcome,
+} from '../core/component.js';
+import type { ClusterMemberState, ClusterView, Membership, Peer } from '../core/extension-points.js';
 import { declaredOptions } from '../core/extension-points.js';
 import type { RunningPipelines } from '../core/runner.js';
 import type { SignalKind } from '../core/signals.js';
@@ -94,6 +102,30 @@ export interface ComponentDetailView extends ComponentView {
   readonly options: Readonly<Record<string, unknown>> | null;
   /** The last errors, oldest first; at most the server's `recentErrors` entries. */
   readonly recentErrors: readonly RecentErrorView[];
+  /**
+   * How full its send queue is; `null` for a component without one. `bytes`, `maxItems` and
+   * `maxBytes` are `null` where the component does not say (a capacity is given only in the unit
+   * the queue is bounded by).
+   */
+  readonly queue: {
+    readonly items: number;
+    readonly bytes: number | null;
+    readonly maxItems: number | null;
+    readonly maxBytes: number | null;
+  } | null;
+  /**
+   * Its outbound request attempts (pushes, scrapes) since it started: how many, the seconds they
+   * took in all, attempts by outcome, and the median and 99th percentile durations estimated
+   * from the duration buckets as Prometheus's `histogram_quantile` does (interpolated within a
+   * bucket; the highest finite bound when the rank falls in `+Inf`). `null` until it makes one.
+   */
+  readonly requests: {
+    readonly count: number;
+    readonly sumSeconds: number;
+    readonly p50Seconds: number;
+    readonly p99Seconds: number;
+    readonly outcomes: Readonly<Partial<Record<RequestOutcome, number>>>;
+  } | null;
 }
 
 /** A node of `/api/v0/graph`. */
@@ -127,17 +159,104 @@ export interface GraphView {
   readonly edges: readonly GraphEdgeView[];
 }
 
-/** A cluster peer in `/api/v0/peers`. */
+/** A cluster member in `/api/v0/peers`. */
 export interface PeerView {
   readonly name: string;
+  /**
+   * Its IP address; for a peer of a plain `Membership`, the address it gave (usually
+   * `host:port`).
+   */
   readonly address: string;
+  /** Its gossip port; `null` for a peer of a plain `Membership`. */
+  readonly port: number | null;
+  /** Its state as this node sees it; `null` for a peer of a plain `Membership` (all are live). */
+  readonly state: ClusterMemberState | null;
+  /** Its incarnation number; `null` for a peer of a plain `Membership`. */
+  readonly incarnation: number | null;
   /** Whether the peer is this process. */
   readonly self: boolean;
+  /**
+   * The fraction of the 64-bit hash space it owns (0 to 1), estimated from the owners of 4096
+   * evenly spaced hashes; `null` when it is not a live peer of the membership, or there is no
+   * membership that answers.
+   */
+  readonly share: number | null;
 }
 
 /** The body of `GET /api/v0/peers`. */
 export interface PeersView {
+  /** This node's name; `null` for a plain `Membership`. */
+  readonly name: string | null;
+  /** This node's local health score (0 is healthy); `null` when the cluster does not report one. */
+  readonly healthScore: number | null;
+  /** Every member, sorted by name. */
   readonly peers: readonly PeerView[];
+}
+
+/** The body of `GET /api/v0/status`: what the server has attached. */
+export interface StatusView {
+  /** Whether a cluster is attached, so `/api/v0/peers` answers. */
+  readonly cluster: boolean;
+}
+
+/** How many evenly spaced hashes {@link ringShares} asks the membership about. */
+const RING_SHARE_SAMPLES = 4096;
+
+/**
+ * The fraction of the 64-bit hash space each peer owns, by name, from the owners of
+ * {@link RING_SHARE_SAMPLES} evenly spaced hashes; `undefined` when the membership cannot answer
+ * (no peers yet).
+ */
+export function ringShares(membership: Membership): ReadonlyMap<string, number> | undefined {
+  const step = (1n << 64n) / BigInt(RING_SHARE_SAMPLES);
+  const counts = new Map<string, number>();
+  try {
+    for (let i = 0; i < RING_SHARE_SAMPLES; i++) {
+      const { name } = membership.owner(BigInt(i) * step + step / 2n);
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+  } catch {
+    return undefined;
+  }
+  return new Map([...counts].map(([name, count]) => [name, count / RING_SHARE_SAMPLES]));
+}
+
+/** The live peers of a membership, with their shares when known. */
+export interface RingState {
+  readonly peers: readonly Peer[];
+  readonly shares: ReadonlyMap<string, number> | undefined;
+}
+
+/**
+ * The body of `GET /api/v0/peers` for a cluster: from a {@link ClusterView}'s members, or from a
+ * plain membership's live peers.
+ */
+export function peersView(cluster: ClusterView | undefined, ring: RingState | undefined): PeersView {
+  const live = new Set(ring?.shares === undefined ? [] : ring.peers.map((p) => p.name));
+  const share = (name: string): number | null => (live.has(name) ? (ring?.shares?.get(name) ?? 0) : null);
+  const peers: PeerView[] =
+    cluster === undefined
+      ? (ring?.peers ?? []).map((p) => ({
+          name: p.name,
+          address: p.address,
+          port: null,
+          state: null,
+          incarnation: null,
+          self: p.self,
+          share: share(p.name),
+        }))
+      : cluster.members().map((m) => ({
+          name: m.name,
+          address: m.address,
+          port: m.port,
+          state: m.state,
+          incarnation: m.incarnation,
+          self: m.self,
+          share: share(m.name),
+        }));
+  peers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const score = cluster?.healthScore?.();
+  return { name: cluster?.name ?? null, healthScore: score ?? null, peers };
 }
 
 /** The body of every error answer (400, 404, 405, 429, 500). */
@@ -235,7 +354,77 @@ export function componentDetailView(
       count: entry.count,
       message: entry.message,
     })),
+    queue: queueView(component),
+    requests: requestsView(component),
   };
+}
+
+function queueView(component: ComponentInfo): ComponentDetailView['queue'] {
+  const fill = component.queue?.();
+  if (fill === undefined) return null;
+  return {
+    items: fill.items,
+    bytes: fill.bytes ?? null,
+    maxItems: fill.maxItems ?? null,
+    maxBytes: fill.maxBytes ?? null,
+  };
+}
+
+function requestsView(component: ComponentInfo): ComponentDetailView['requests'] {
+  const durations = component.requestDurations?.();
+  if (durations === undefined || durations.size === 0) return null;
+  let count = 0;
+  let sum = 0;
+  const outcomes: Partial<Record<RequestOutcome, number>> = {};
+  // Outcomes share their bounds; one with other bounds still counts, but not in the quantiles.
+  let merged: { bounds: readonly number[]; buckets: number[]; count: number } | undefined;
+  for (const [outcome, histogram] of durations) {
+    count += histogram.count;
+    sum += histogram.sum;
+    outcomes[outcome] = histogram.count;
+    if (merged === undefined) {
+      merged = { bounds: histogram.bounds, buckets: [...histogram.buckets], count: histogram.count };
+    } else if (sameBounds(merged.bounds, histogram)) {
+      for (let i = 0; i < merged.buckets.length; i++)
+        merged.buckets[i] = (merged.buckets[i] as number) + (histogram.buckets[i] ?? 0);
+      merged.count += histogram.count;
+    }
+  }
+  if (merged === undefined) return null;
+  return {
+    count,
+    sumSeconds: sum,
+    p50Seconds: bucketQuantile(0.5, merged),
+    p99Seconds: bucketQuantile(0.99, merged),
+    outcomes,
+  };
+}
+
+function sameBounds(bounds: readonly number[], histogram: RequestDurations): boolean {
+  return bounds.length === histogram.bounds.length && bounds.every((b, i) => b === histogram.bounds[i]);
+}
+
+/** The `q` quantile of cumulative buckets, as Prometheus's `histogram_quantile` estimates it. */
+function bucketQuantile(
+  q: number,
+  histogram: {
+    readonly bounds: readonly number[];
+    readonly buckets: readonly number[];
+    readonly count: number;
+  },
+): number {
+  const { bounds, buckets, count } = histogram;
+  if (count === 0 || bounds.length === 0) return 0;
+  const rank = q * count;
+  for (let i = 0; i < bounds.length; i++) {
+    const upTo = buckets[i] as number;
+    if (upTo < rank) continue;
+    const lower = i === 0 ? 0 : (bounds[i - 1] as number);
+    const below = i === 0 ? 0 : (buckets[i - 1] as number);
+    const upper = bounds[i] as number;
+    return lower + ((upper - lower) * (rank - below)) / (upTo - below);
+  }
+  return bounds[bounds.length - 1] as number;
 }
 
 /** The body of `GET /api/v0/graph`: nodes and edges in flow order, with rates. */

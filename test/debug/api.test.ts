@@ -187,7 +187,19 @@ describe('debugServer JSON API', () => {
       { cluster: { peers, owner: () => ({ name: 'node-a', address: '10.0.0.1:7946', self: true }) } },
     );
     expect((await json<PeersView>(clustered.base, '/api/v0/peers')).body).toEqual({
-      peers: [{ name: 'node-a', address: '10.0.0.1:7946', self: true }],
+      name: null,
+      healthScore: null,
+      peers: [
+        {
+          name: 'node-a',
+          address: '10.0.0.1:7946',
+          port: null,
+          state: null,
+          incarnation: null,
+          self: true,
+          share: 1,
+        },
+      ],
     });
     peers.next([
       { name: 'node-a', address: '10.0.0.1:7946', self: true },
@@ -219,6 +231,7 @@ describe('debugServer JSON API', () => {
       '/api/v0/components/errors-source',
       '/api/v0/graph',
       '/api/v0/peers',
+      '/api/v0/status',
       '/metrics',
     ]) {
       const response = await fetch(`${base}${path}`, { method: 'DELETE' });

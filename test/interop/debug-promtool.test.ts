@@ -1,6 +1,6 @@
 /**
- * The debug server's `/metrics` (the run's `rivulet_component_*` families and the process
- * metrics) checked by Prometheus's own `promtool check metrics`: exit code 0 means it parsed and
+ * The debug server's `/metrics` (the run's `rivulet_component_*` families, queue gauges and
+ * request duration histogram included, and the process metrics) checked by Prometheus's own `promtool check metrics`: exit code 0 means it parsed and
  * passed lint, 3 lint findings only, 1 a parse error.
  */
 import { spawnSync } from 'node:child_process';
@@ -55,17 +55,21 @@ describe.runIf(hasPromtool)('debug server /metrics checked by promtool', () => {
         ),
     );
     let n = 0;
-    const sink = defineSink(
-      { type: 'flaky', id: 'promtool-sink', input: 'metrics' },
-      (ctx) => (up) =>
+    let queued = 0;
+    const sink = defineSink({ type: 'flaky', id: 'promtool-sink', input: 'metrics' }, (ctx) => {
+      ctx.reportQueue(() => ({ items: queued, bytes: queued * 100, maxItems: 1000, maxBytes: 1 << 20 }));
+      return (up) =>
         up.pipe(
-          map((batch) =>
-            n++ % 3 === 0
+          map((batch) => {
+            queued = (queued + batch.items.length) % 1000;
+            const failed = n++ % 3 === 0;
+            ctx.request(0.001 * n, failed ? 'retry' : 'success');
+            return failed
               ? ctx.settle(batch, { status: 'failed', error: new Error('503') })
-              : ctx.settle(batch, { status: 'delivered' }),
-          ),
-        ),
-    );
+              : ctx.settle(batch, { status: 'delivered' });
+          }),
+        );
+    });
     let port = 0;
     const server = debugServer({ listen: '127.0.0.1:0', onListening: (address) => (port = address.port) });
     const running = run(
@@ -84,6 +88,20 @@ describe.runIf(hasPromtool)('debug server /metrics checked by promtool', () => {
     );
     expect(body).toContain('component_id="team/a:filter"');
     expect(body).toContain('# TYPE process_cpu_user_seconds_total counter');
+    const sinkLabels = 'component_id="promtool-sink",component_type="flaky"';
+    for (const gauge of ['items', 'bytes', 'capacity_items', 'capacity_bytes']) {
+      expect(body).toContain(`# TYPE rivulet_component_queue_${gauge} gauge`);
+      expect(body).toMatch(new RegExp(`rivulet_component_queue_${gauge}\\{${sinkLabels}\\} \\d`));
+    }
+    expect(body).toContain('# TYPE rivulet_component_request_duration_seconds histogram');
+    for (const outcome of ['success', 'retry']) {
+      expect(body).toContain(
+        `rivulet_component_request_duration_seconds_bucket{le="+Inf",${sinkLabels},outcome="${outcome}"}`,
+      );
+      expect(body).toContain(
+        `rivulet_component_request_duration_seconds_count{${sinkLabels},outcome="${outcome}"}`,
+      );
+    }
 
     const check = spawnSync(PROMTOOL, ['check', 'metrics'], { input: body, encoding: 'utf8' });
     expect(

@@ -4,7 +4,9 @@
  * fails now and then. Checks the graph shows every component and edge with live rates, that a
  * click on a node opens its page, that the live tap shows items, pauses, filters, clears and
  * re-opens at a new rate, and that the page logs no error and breaks no Content-Security-Policy.
- * Screenshots go to test-artifacts/debug-ui/.
+ * Without a cluster the Cluster link stays hidden and the cluster is never asked for; with two
+ * `cluster()` nodes on loopback the Cluster page lists both alive. Screenshots go to
+ * test-artifacts/debug-ui/.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,13 +15,14 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { map } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type ClusterNode, cluster } from '../../src/cluster/swim/cluster.js';
 import { defineSink, defineSource } from '../../src/core/define.js';
 import { declareOptions } from '../../src/core/extension-points.js';
 import { fanIn, fanOut } from '../../src/core/fan.js';
 import { Labels } from '../../src/core/labels.js';
 import { secret } from '../../src/core/secret.js';
 import type { MetricSample } from '../../src/core/signals.js';
-import type { ComponentDetailView, GraphView } from '../../src/debug/index.js';
+import type { ComponentDetailView, DebugServerOptions, GraphView } from '../../src/debug/index.js';
 import { fileSink } from '../../src/sinks/file-sink.js';
 import { relabel } from '../../src/transforms/relabel/index.js';
 import { type DebugRun, eventually, sleep, startDebugRun, stopDebugRuns } from '../debug/helpers.js';
@@ -90,9 +93,13 @@ describe.runIf(hasChromium)('debug UI in Chromium', () => {
     await browser?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
-  afterEach(stopDebugRuns);
+  const nodes: ClusterNode[] = [];
+  afterEach(async () => {
+    await stopDebugRuns();
+    await Promise.all(nodes.splice(0).map((node) => node.stop({ leave: false })));
+  });
 
-  async function startPipeline(): Promise<DebugRun> {
+  async function startPipeline(options: DebugServerOptions = {}): Promise<DebugRun> {
     const cpus = fanIn(
       cpuTicker('cpu.fast', '0', 120),
       cpuTicker('cpu.slow', '1', 400, { note: MARKUP }),
@@ -110,8 +117,11 @@ describe.runIf(hasChromium)('debug UI in Chromium', () => {
       fileSink({ id: 'file.jsonl', path: join(dataDir, 'cpu.jsonl') }),
       flakyMemorySink('memory'),
     );
-    return startDebugRun({ cpu: pipeline }, { sampleInterval: '200ms', rateWindow: '2s' });
+    return startDebugRun({ cpu: pipeline }, { sampleInterval: '200ms', rateWindow: '2s', ...options });
   }
+
+  /** The paths the page being watched asked for. */
+  const requested: string[] = [];
 
   /** Records what would show a broken page: console errors and warnings, uncaught errors, CSP violations, failed requests. */
   async function watch(page: Page): Promise<string[]> {
@@ -125,6 +135,8 @@ describe.runIf(hasChromium)('debug UI in Chromium', () => {
     page.on('response', (response) => {
       if (response.status() >= 400) problems.push(`HTTP ${response.status()} for ${response.url()}`);
     });
+    requested.length = 0;
+    page.on('request', (request) => requested.push(new URL(request.url()).pathname));
     await page.addInitScript({
       content: `document.addEventListener('securitypolicyviolation', (event) => {
         (window.cspViolations ??= []).push(event.violatedDirective + ' ' + event.blockedURI);
@@ -158,6 +170,8 @@ describe.runIf(hasChromium)('debug UI in Chromium', () => {
         page.locator('[data-component-id="cpu.fast"] [data-testid="health"]').textContent(),
       ).resolves.toBe('healthy');
       await expect(page.locator('#run-status').getAttribute('data-ready')).resolves.toBe('true');
+      // No cluster: no Cluster link.
+      await expect(page.locator('[data-testid="nav-peers"]').isHidden()).resolves.toBe(true);
       await shot(page, 'components');
 
       // The graph: a node per component, every edge with a live rate.
@@ -277,6 +291,78 @@ describe.runIf(hasChromium)('debug UI in Chromium', () => {
         await fetch(`${base}/api/v0/components/cpu.fast`)
       ).json()) as ComponentDetailView;
       expect(detail.options?.password).toBe('<secret>');
+      // Even at #/peers, a run without a cluster is never asked for its peers.
+      await page.goto(`${base}/#/peers`);
+      await expect
+        .poll(() => page.locator('[data-testid="peers-summary"]').textContent())
+        .toBe('No cluster is attached to this run.');
+      expect(await page.locator('[data-testid="nav-peers"]').isHidden()).toBe(true);
+      expect(requested).toContain('/api/v0/status');
+      expect(requested).not.toContain('/api/v0/peers');
+
+      expect(await page.evaluate('window.cspViolations ?? []')).toEqual([]);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+
+  it('shows the members of an attached cluster on the Cluster page', async () => {
+    const fast = {
+      bindAddr: '127.0.0.1',
+      bindPort: 0,
+      probeInterval: 100,
+      probeTimeout: 50,
+      gossipInterval: 20,
+      pushPullInterval: 2000,
+      tcpTimeout: 1000,
+      log: () => {},
+    };
+    const first = cluster({ ...fast, name: 'collector-1' });
+    nodes.push(first);
+    const seed = await first.listening;
+    const second = cluster({ ...fast, name: 'collector-2', join: [`127.0.0.1:${seed.port}`] });
+    nodes.push(second);
+    const { port: secondPort } = await second.listening;
+    const { base } = await startPipeline({ cluster: first });
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    context.setDefaultTimeout(5_000);
+    const page = await context.newPage();
+    const problems = await watch(page);
+    try {
+      await page.goto(`${base}/`);
+      await page.waitForURL(/#\/components$/);
+      const link = page.locator('[data-testid="nav-peers"]');
+      await link.waitFor({ state: 'visible' });
+      await link.click();
+      await page.waitForURL(/#\/peers$/);
+      expect(await link.getAttribute('aria-current')).toBe('page');
+      await expect(page.title()).resolves.toBe('Cluster · rivulet debug');
+
+      const peerRows = page.locator('[data-testid="peer-row"]');
+      const alive = page.locator('[data-testid="peer-row"][data-state="alive"]');
+      await expect.poll(() => alive.count(), { timeout: 10_000 }).toBe(2);
+      expect(await peerRows.count()).toBe(2);
+      const self = page.locator('[data-testid="peer-row"][data-peer-name="collector-1"]');
+      const other = page.locator('[data-testid="peer-row"][data-peer-name="collector-2"]');
+      await expect(self.getAttribute('data-self')).resolves.toBe('true');
+      await expect(self.locator('[data-testid="peer-self"]').textContent()).resolves.toBe('this node');
+      await expect(self.textContent()).resolves.toContain(`127.0.0.1:${seed.port}`);
+      await expect(other.getAttribute('data-self')).resolves.toBe('false');
+      await expect(other.textContent()).resolves.toContain(`127.0.0.1:${secondPort}`);
+      expect(await other.locator('[data-testid="peer-self"]').count()).toBe(0);
+      for (const row of [self, other]) {
+        await expect(row.locator('[data-testid="peer-state"]').textContent()).resolves.toBe('alive');
+        await expect
+          .poll(() => row.locator('[data-testid="peer-share"]').textContent())
+          .toMatch(/^ ?\d{1,2}\.\d%$/);
+      }
+      await expect(page.locator('[data-testid="peers-summary"]').textContent()).resolves.toBe(
+        '2 members (2 alive) · this node: collector-1 · health score 0 (healthy).',
+      );
+      await shot(page, 'cluster');
+
       expect(await page.evaluate('window.cspViolations ?? []')).toEqual([]);
       expect(problems).toEqual([]);
     } finally {

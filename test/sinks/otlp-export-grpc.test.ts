@@ -550,6 +550,10 @@ describe('otlpExport over gRPC', () => {
     expect(sink.component.stats()).toMatchObject({ received: 10, sent: 10 });
     expect(sink.component.stats().dropped.size).toBe(0);
     expect(sink.component.stats().errors.get('sending')).toBe(3);
+    const durations = sink.component.requestDurations?.();
+    expect(durations?.get('retry')?.count).toBe(3);
+    expect(durations?.get('success')?.count).toBe(2);
+    expect(durations?.has('drop')).toBe(false);
   });
 
   it('drops RESOURCE_EXHAUSTED without RetryInfo (grpc_resource_exhausted)', async () => {
@@ -566,6 +570,7 @@ describe('otlpExport over gRPC', () => {
     expect(batch.ack.result).toEqual({ status: 'dropped', reason: 'grpc_resource_exhausted' });
     expect(dropped(sink.component)).toEqual({ grpc_resource_exhausted: 3 });
     expect(server.received).toHaveLength(1);
+    expect([...(sink.component.requestDurations?.().keys() ?? [])]).toEqual(['drop']);
   });
 
   it('retries RESOURCE_EXHAUSTED with RetryInfo after at least the delay it asks for', async () => {

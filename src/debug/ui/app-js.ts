@@ -8,6 +8,7 @@ export const APP_JS = String.raw`import { mountComponent } from './component.js'
 import { mountComponents } from './components.js';
 import { createLifecycle, describeError, getJson, h } from './dom.js';
 import { mountGraph } from './graph.js';
+import { mountPeers } from './peers.js';
 import { mountTap } from './tap.js';
 
 const ROUTES = [
@@ -27,6 +28,7 @@ const ROUTES = [
     mount: mountComponent,
   },
   { pattern: /^#\/tap\/([^/?]+)$/, name: 'tap', nav: 'components', title: 'Live', mount: mountTap },
+  { pattern: /^#\/peers$/, name: 'peers', nav: 'peers', title: 'Cluster', mount: mountPeers },
 ];
 
 let current;
@@ -93,12 +95,26 @@ function chip(text, tone) {
   return h('span', { class: 'chip chip-' + tone }, text);
 }
 
-/** Keeps the header's run state (ready, healthy, draining) and the offline banner current. */
+/** Shows the Cluster link once the server says a cluster is attached. */
+async function showClusterLink() {
+  const server = await getJson('/api/v0/status');
+  document.getElementById('nav-peers').hidden = server.cluster !== true;
+}
+
+/**
+ * Keeps the header's run state (ready, healthy, draining) and the offline banner current, and
+ * shows the Cluster link once the server has told whether a cluster is attached.
+ */
 function watchRun() {
   const status = document.getElementById('run-status');
   const banner = document.getElementById('banner');
+  let clusterKnown = false;
   const tick = async () => {
     try {
+      if (!clusterKnown) {
+        await showClusterLink();
+        clusterKnown = true;
+      }
       const list = await getJson('/api/v0/components');
       banner.hidden = true;
       const pipelines = Array.isArray(list.pipelines) ? list.pipelines.join(', ') : '';

@@ -1,7 +1,8 @@
 /**
  * The debug UI's component page (`/ui/component.js`, route `#/component/:id`): a component's
- * identity, health, neighbours, counters, declared options (masked by the server) and recent
- * errors, with a link to its live debugging view. Refreshed every 2 s.
+ * identity, health, neighbours, counters, send queue, request latencies, declared options
+ * (masked by the server) and recent errors, with a link to its live debugging view. Refreshed
+ * every 2 s.
  */
 
 /** The source of `/ui/component.js`, an ES module for the browser. */
@@ -123,6 +124,69 @@ function counters(component) {
   return parts;
 }
 
+function formatBytes(bytes) {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return (unit === 0 ? String(value) : value.toFixed(value < 10 ? 1 : 0)) + ' ' + units[unit];
+}
+
+function formatSeconds(seconds) {
+  if (seconds === 0) return '0 s';
+  if (seconds < 1) return String(Number((seconds * 1000).toPrecision(3))) + ' ms';
+  return String(Number(seconds.toPrecision(3))) + ' s';
+}
+
+function fillText(value, max, format) {
+  return max === null ? format(value) : format(value) + ' / ' + format(max);
+}
+
+function queue(component) {
+  const q = component.queue;
+  const tiles = [stat('items queued', fillText(q.items, q.maxItems, formatCount))];
+  if (q.bytes !== null || q.maxBytes !== null)
+    tiles.push(stat('bytes queued', fillText(q.bytes ?? 0, q.maxBytes, formatBytes)));
+  const max = q.maxItems !== null ? q.items / q.maxItems : q.maxBytes !== null ? (q.bytes ?? 0) / q.maxBytes : null;
+  if (max !== null) {
+    const percent = Math.round(Math.min(1, max) * 100);
+    tiles.push(stat('full', percent + '%', percent >= 90 ? 'bad' : percent >= 50 ? 'warn' : ''));
+  }
+  return h('div', { class: 'stats', id: 'component-queue', 'data-testid': 'component-queue' }, tiles);
+}
+
+function requests(component) {
+  const r = component.requests;
+  const failed = r.count - (r.outcomes.success ?? 0);
+  return [
+    h(
+      'div',
+      { class: 'stats', id: 'component-requests', 'data-testid': 'component-requests' },
+      stat('attempts', formatCount(r.count)),
+      stat('failed', formatCount(failed), failed > 0 ? 'warn' : ''),
+      stat('mean', formatSeconds(r.count === 0 ? 0 : r.sumSeconds / r.count)),
+      stat('p50', formatSeconds(r.p50Seconds)),
+      stat('p99', formatSeconds(r.p99Seconds)),
+    ),
+    h(
+      'table',
+      { class: 'grid compact', id: 'component-request-outcomes' },
+      h('caption', null, 'Attempts, by outcome'),
+      h('thead', null, h('tr', null, h('th', null, 'Outcome'), h('th', { class: 'num' }, 'Attempts'))),
+      h(
+        'tbody',
+        null,
+        Object.entries(r.outcomes).map(([outcome, count]) =>
+          h('tr', null, h('td', null, outcome), h('td', { class: 'num' }, formatCount(count))),
+        ),
+      ),
+    ),
+  ];
+}
+
 function optionValue(value) {
   if (typeof value === 'string')
     return h('code', { class: value.includes('<secret>') ? 'masked' : '' }, value);
@@ -197,6 +261,12 @@ export function mountComponent(view, life, id) {
   const problem = h('div');
   const top = h('div');
   const counterSection = h('div');
+  const queueSection = h('section', { hidden: true }, h('h2', null, 'Queue'));
+  const queueBody = h('div');
+  queueSection.append(queueBody);
+  const requestSection = h('section', { hidden: true }, h('h2', null, 'Requests'));
+  const requestBody = h('div');
+  requestSection.append(requestBody);
   const optionSection = h('div');
   const errorSection = h('div');
   const tapLink = h(
@@ -217,6 +287,8 @@ export function mountComponent(view, life, id) {
     top,
     h('h2', null, 'Counters'),
     counterSection,
+    queueSection,
+    requestSection,
     h('h2', null, 'Options'),
     optionSection,
     h('h2', null, 'Recent errors'),
@@ -241,6 +313,11 @@ export function mountComponent(view, life, id) {
       problem.replaceChildren();
       top.replaceChildren(facts(component));
       counterSection.replaceChildren(...counters(component));
+      // Shown only for components that queue or make requests.
+      queueSection.hidden = component.queue === null;
+      queueBody.replaceChildren(...(component.queue === null ? [] : [queue(component)]));
+      requestSection.hidden = component.requests === null;
+      requestBody.replaceChildren(...(component.requests === null ? [] : requests(component)));
       // Options do not change while the run lasts; drawn once so a selection in them survives.
       if (!optionsShown) optionSection.replaceChildren(options(component));
       optionsShown = true;

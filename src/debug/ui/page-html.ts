@@ -21,6 +21,7 @@ export const PAGE_HTML = `<!doctype html>
   <nav class="main-nav" aria-label="Views">
     <a href="#/components" id="nav-components" data-testid="nav-components" data-nav="components">Components</a>
     <a href="#/graph" id="nav-graph" data-testid="nav-graph" data-nav="graph">Graph</a>
+    <a href="#/peers" id="nav-peers" data-testid="nav-peers" data-nav="peers" hidden>Cluster</a>
   </nav>
   <div id="run-status" class="run-status" data-testid="run-status" aria-live="polite"></div>
 </header>

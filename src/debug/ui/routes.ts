@@ -16,6 +16,7 @@ import { GRAPH_JS } from './graph-js.js';
 import { ICON_SVG } from './icon-svg.js';
 import { LAYOUT_JS } from './layout-js.js';
 import { PAGE_HTML } from './page-html.js';
+import { PEERS_JS } from './peers-js.js';
 import { STYLES_CSS } from './styles-css.js';
 import { TAP_JS } from './tap-js.js';
 
@@ -45,6 +46,7 @@ export const UI_ASSETS: ReadonlyMap<string, { readonly contentType: string; read
     ['/ui/graph.js', { contentType: JS, body: GRAPH_JS }],
     ['/ui/component.js', { contentType: JS, body: COMPONENT_JS }],
     ['/ui/tap.js', { contentType: JS, body: TAP_JS }],
+    ['/ui/peers.js', { contentType: JS, body: PEERS_JS }],
     ['/ui/styles.css', { contentType: 'text/css; charset=utf-8', body: STYLES_CSS }],
     ['/ui/icon.svg', { contentType: 'image/svg+xml', body: ICON_SVG }],
   ]);

@@ -324,6 +324,42 @@ table.grid .num {
   color: var(--off);
 }
 
+.member-alive {
+  color: var(--ok);
+}
+
+.member-suspect {
+  color: var(--warn);
+}
+
+.member-dead {
+  color: var(--bad);
+}
+
+.member-left,
+.member-unknown {
+  color: var(--off);
+}
+
+.peer-name {
+  font-weight: 600;
+  overflow-wrap: anywhere;
+}
+
+.self-marker {
+  margin-left: 8px;
+}
+
+td.mono {
+  font-family: var(--mono);
+  font-size: 13px;
+}
+
+td.share meter {
+  width: 80px;
+  vertical-align: middle;
+}
+
 .health-message {
   color: var(--muted);
   font-size: 12px;

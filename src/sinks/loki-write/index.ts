@@ -14,6 +14,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { AckOutcome } from '../../core/ack.js';
 import type { Batch } from '../../core/batch.js';
+import type { RequestOutcome } from '../../core/component.js';
 import { type Delivery, defineSink } from '../../core/define.js';
 import { SinkError } from '../../core/errors.js';
 import { declareOptions } from '../../core/extension-points.js';
@@ -113,6 +114,7 @@ export function lokiWrite(options: LokiWriteOptions): OperatorFunction<Batch<'lo
             context.error('sending', error);
             context.setHealth('unhealthy', `${error.message}; retrying in ${waitMs}ms`);
           },
+          onAttempt: (seconds: number, outcome: RequestOutcome) => context.request(seconds, outcome),
         };
 
         const send = async (tenant: string, entries: readonly QueuedEntry[]): Promise<void> => {
@@ -128,6 +130,11 @@ export function lokiWrite(options: LokiWriteOptions): OperatorFunction<Batch<'lo
           );
         };
         const queue = new SendQueue(settings, send);
+        const unreportQueue = context.reportQueue(() => ({
+          items: queue.queuedEntries,
+          bytes: queue.queuedBytes,
+          maxBytes: settings.batchSizeBytes,
+        }));
         const onSkip = (count: number, reason: string): void => context.dropped(count, reason);
 
         const settle = (tracker: BatchTracker<'logs'>): void => {
@@ -205,6 +212,7 @@ export function lokiWrite(options: LokiWriteOptions): OperatorFunction<Batch<'lo
         });
 
         return () => {
+          unreportQueue();
           subscription.unsubscribe();
           controller.abort();
           wal?.close();

@@ -42,6 +42,13 @@ export class SendQueue {
     return this.bytes;
   }
 
+  /** Entries waiting (not counting the request in flight). */
+  get queuedEntries(): number {
+    let total = 0;
+    for (const fifo of this.tenants.values()) total += fifo.length;
+    return total;
+  }
+
   /** Whether more entries may be queued now: less than `batchSize` bytes are waiting. */
   hasRoom(): boolean {
     return this.bytes < this.settings.batchSizeBytes;

@@ -52,6 +52,7 @@ export class HttpTransport implements Transport {
       announceRetries: false,
       signal: this.retry.signal,
       onRetry: this.retry.onRetry,
+      onAttempt: this.retry.onAttempt,
     });
     if (result.status !== 'sent') return result;
     const response = result.response;

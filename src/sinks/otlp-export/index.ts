@@ -127,6 +127,7 @@ export function otlpExport(options: OtlpExportOptions): OperatorFunction<Batch<O
             context.error('sending', error);
             context.setHealth('unhealthy', `${error.message}; retrying in ${waitMs}ms`);
           },
+          onAttempt: (seconds, outcome) => context.request(seconds, outcome),
         };
         let transport: Transport;
         if (settings.protocol === 'grpc') {
@@ -163,6 +164,10 @@ export function otlpExport(options: OtlpExportOptions): OperatorFunction<Batch<O
             );
         };
         const queue = new ExportQueue(settings, send);
+        const unreportQueue = context.reportQueue(() => ({
+          items: queue.heldItems,
+          maxItems: settings.capacity,
+        }));
 
         const enqueue = (batch: Batch<OtlpExportSignal>): void => {
           const signal = batch.kind;
@@ -202,6 +207,7 @@ export function otlpExport(options: OtlpExportOptions): OperatorFunction<Batch<O
         });
 
         return () => {
+          unreportQueue();
           subscription.unsubscribe();
           controller.abort();
           const stopped = new SinkError('the sink stopped before sending', true);

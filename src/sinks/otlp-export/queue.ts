@@ -50,6 +50,11 @@ export class ExportQueue {
     private readonly send: SendRequest,
   ) {}
 
+  /** Items waiting or in requests not yet accounted for: what `capacity` bounds. */
+  get heldItems(): number {
+    return this.held;
+  }
+
   /** Whether more items may be queued now: fewer than `capacity` are held. */
   hasRoom(): boolean {
     return this.held < this.settings.capacity;

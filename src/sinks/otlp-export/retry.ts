@@ -4,6 +4,7 @@
  * delay honoured in full (the longer of it and the backoff), and a bound on the time spent
  * retrying. The transport says what each attempt came to; this decides whether to go again.
  */
+import type { RequestOutcome } from '../../core/component.js';
 import { SinkError } from '../../core/errors.js';
 import { nextBackoff, randomized, wait } from '../remote-write/backoff.js';
 
@@ -18,6 +19,8 @@ export interface RetryPolicy {
   readonly signal: AbortSignal;
   /** Called for each failed attempt that will be retried. */
   readonly onRetry: (error: SinkError, waitMs: number) => void;
+  /** Called after each attempt with how long it took, in seconds, and how it ended. */
+  readonly onAttempt?: ((seconds: number, outcome: RequestOutcome) => void) | undefined;
 }
 
 /** What one attempt came to. */
@@ -49,6 +52,7 @@ export async function retrying<T>(
   for (let attempts = 1; ; attempts++) {
     if (policy.signal.aborted) return stopped();
     let result: AttemptResult<T>;
+    const attemptStarted = performance.now();
     try {
       result = await attempt();
     } catch (thrown) {
@@ -59,15 +63,26 @@ export async function retrying<T>(
         error: new SinkError(`request failed: ${(thrown as Error).message}`, true, { cause: thrown }),
       };
     }
-    if (policy.signal.aborted) return stopped();
-    if (result.ok) return { status: 'sent', attempts, value: result.value };
-    if (!result.retryable) return { status: 'rejected', reason: result.reason, error: result.error };
+    const attemptSeconds = (performance.now() - attemptStarted) / 1000;
+    if (policy.signal.aborted) {
+      policy.onAttempt?.(attemptSeconds, result.ok ? 'success' : 'error');
+      return stopped();
+    }
+    if (result.ok) {
+      policy.onAttempt?.(attemptSeconds, 'success');
+      return { status: 'sent', attempts, value: result.value };
+    }
+    if (!result.retryable) {
+      policy.onAttempt?.(attemptSeconds, 'drop');
+      return { status: 'rejected', reason: result.reason, error: result.error };
+    }
     const waitMs = Math.max(randomized(backoff, policy.randomizationFactor), result.retryAfterMs ?? 0);
     const elapsedMs = performance.now() - started;
     if (
       policy.maxElapsedMs !== undefined &&
       (policy.maxElapsedMs === 0 || elapsedMs + waitMs > policy.maxElapsedMs)
     ) {
+      policy.onAttempt?.(attemptSeconds, 'drop');
       return {
         status: 'rejected',
         reason: 'retries_exhausted',
@@ -78,6 +93,7 @@ export async function retrying<T>(
         ),
       };
     }
+    policy.onAttempt?.(attemptSeconds, 'retry');
     policy.onRetry(result.error, waitMs);
     await wait(waitMs, policy.signal);
     backoff = nextBackoff(backoff, policy.maxIntervalMs, policy.multiplier);

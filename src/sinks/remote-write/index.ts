@@ -16,6 +16,7 @@ import { setMaxListeners } from 'node:events';
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { AckOutcome } from '../../core/ack.js';
 import type { Batch } from '../../core/batch.js';
+import type { RequestOutcome } from '../../core/component.js';
 import { type Delivery, defineSink } from '../../core/define.js';
 import { SinkError } from '../../core/errors.js';
 import { declareOptions } from '../../core/extension-points.js';
@@ -90,6 +91,7 @@ export function remoteWrite(options: RemoteWriteOptions): OperatorFunction<Batch
             context.error('sending', error);
             context.setHealth('unhealthy', `${error.message}; retrying in ${waitMs}ms`);
           },
+          onAttempt: (seconds: number, outcome: RequestOutcome) => context.request(seconds, outcome),
         };
 
         const send = async (entries: readonly Entry[]): Promise<void> => {
@@ -105,6 +107,11 @@ export function remoteWrite(options: RemoteWriteOptions): OperatorFunction<Batch
           );
         };
         const queue = new QueueManager(settings, send);
+        // Each shard holds up to `capacity` samples, so the queue's bound moves with resharding.
+        const unreportQueue = context.reportQueue(() => ({
+          items: queue.queued,
+          maxItems: settings.capacity * queue.shardCount,
+        }));
 
         const settle = (tracker: BatchTracker): void => {
           const { batch, skipped, rejectedCount, error } = tracker;
@@ -234,6 +241,7 @@ export function remoteWrite(options: RemoteWriteOptions): OperatorFunction<Batch
         });
 
         return () => {
+          unreportQueue();
           subscription.unsubscribe();
           controller.abort();
           wal?.close();

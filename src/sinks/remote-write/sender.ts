@@ -6,6 +6,7 @@
  * `loki.write` has them, and `otlpExport` with its own retryable statuses, OpenTelemetry's
  * randomized backoff and a bound on the time spent retrying.
  */
+import type { RequestOutcome } from '../../core/component.js';
 import { SinkError } from '../../core/errors.js';
 import { nextBackoff, parseRetryAfter, randomized, wait } from './backoff.js';
 import type { PostClient, PostResult } from './http-client.js';
@@ -58,6 +59,8 @@ export interface SendSettings {
   readonly signal: AbortSignal;
   /** Called for each failed attempt that will be retried. */
   readonly onRetry: (error: SinkError, waitMs: number) => void;
+  /** Called after each attempt with how long it took, in seconds, and how it ended. */
+  readonly onAttempt?: ((seconds: number, outcome: RequestOutcome) => void) | undefined;
 }
 
 /** Sends `body`, retrying what the protocol says to retry. Never rejects. */
@@ -77,9 +80,11 @@ export async function sendWithRetry(body: Uint8Array, settings: SendSettings): P
         : { ...settings.headers, 'Retry-Attempt': String(attempt) };
     let retryAfterMs: number | undefined;
     let error: SinkError;
+    const attemptStarted = performance.now();
     try {
       const response = await settings.client.post(body, headers, settings.timeoutMs, settings.signal);
       if (response.status >= 200 && response.status < 300) {
+        reportAttempt(settings, attemptStarted, 'success');
         return { status: 'sent', attempts: attempt + 1, response };
       }
       const message = `HTTP ${response.status}${response.body === '' ? '' : `: ${response.body.trim()}`}`;
@@ -87,6 +92,7 @@ export async function sendWithRetry(body: Uint8Array, settings: SendSettings): P
         settings.retryableStatus?.(response.status) ??
         (response.status >= 500 || (response.status === 429 && settings.retryOnHttp429 !== false));
       if (!retryable) {
+        reportAttempt(settings, attemptStarted, 'drop');
         return {
           status: 'rejected',
           reason: `http_${response.status}`,
@@ -97,10 +103,14 @@ export async function sendWithRetry(body: Uint8Array, settings: SendSettings): P
       retryAfterMs = parseRetryAfter(Array.isArray(header) ? header[0] : header);
       error = new SinkError(message, true);
     } catch (thrown) {
-      if (settings.signal.aborted) continue;
+      if (settings.signal.aborted) {
+        reportAttempt(settings, attemptStarted, 'error');
+        continue;
+      }
       error = new SinkError(`request failed: ${(thrown as Error).message}`, true, { cause: thrown });
     }
     if (attempt >= (settings.maxRetries ?? Number.POSITIVE_INFINITY)) {
+      reportAttempt(settings, attemptStarted, 'drop');
       return {
         status: 'rejected',
         reason: 'max_retries',
@@ -122,6 +132,7 @@ export async function sendWithRetry(body: Uint8Array, settings: SendSettings): P
             settings.jitter === true ? settings.maxBackoffMs : Number.POSITIVE_INFINITY,
           );
     if (settings.maxElapsedMs !== undefined && performance.now() - started + waitMs > settings.maxElapsedMs) {
+      reportAttempt(settings, attemptStarted, 'drop');
       return {
         status: 'rejected',
         reason: 'retries_exhausted',
@@ -132,8 +143,13 @@ export async function sendWithRetry(body: Uint8Array, settings: SendSettings): P
         ),
       };
     }
+    reportAttempt(settings, attemptStarted, 'retry');
     settings.onRetry(error, waitMs);
     await wait(waitMs, settings.signal);
     backoff = next;
   }
+}
+
+function reportAttempt(settings: SendSettings, started: number, outcome: RequestOutcome): void {
+  settings.onAttempt?.((performance.now() - started) / 1000, outcome);
 }

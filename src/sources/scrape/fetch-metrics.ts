@@ -5,6 +5,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createGunzip } from 'node:zlib';
+import type { RequestOutcome } from '../../core/component.js';
 import { SourceError } from '../../core/errors.js';
 import { isSecret, type Secret } from '../../core/secret.js';
 
@@ -35,12 +36,29 @@ export interface FetchedBody {
   readonly contentType: string | undefined;
 }
 
-/** Fetches one exposition; rejects with a `SourceError` saying what went wrong. */
-export function fetchMetrics(url: URL, settings: FetchSettings, signal: AbortSignal): Promise<FetchedBody> {
+/**
+ * Fetches one exposition; rejects with a `SourceError` saying what went wrong. `onDone` hears
+ * how long the request took, body included, and whether it succeeded.
+ */
+export function fetchMetrics(
+  url: URL,
+  settings: FetchSettings,
+  signal: AbortSignal,
+  onDone?: (seconds: number, outcome: RequestOutcome) => void,
+): Promise<FetchedBody> {
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const started = performance.now();
+  let settled = false;
+  const done = (outcome: RequestOutcome): boolean => {
+    if (settled) return false;
+    settled = true;
+    onDone?.((performance.now() - started) / 1000, outcome);
+    return true;
+  };
   return new Promise((resolve, reject) => {
-    const fail = (message: string, cause?: unknown): void =>
-      reject(new SourceError(message, cause === undefined ? {} : { cause }));
+    const fail = (message: string, cause?: unknown): void => {
+      if (done('error')) reject(new SourceError(message, cause === undefined ? {} : { cause }));
+    };
     const req = request(
       url,
       {
@@ -79,12 +97,13 @@ export function fetchMetrics(url: URL, settings: FetchSettings, signal: AbortSig
           }
           chunks.push(chunk);
         });
-        stream.on('end', () =>
+        stream.on('end', () => {
+          if (!done('success')) return;
           resolve({
             body: Buffer.concat(chunks).toString('utf8'),
             contentType: response.headers['content-type'],
-          }),
-        );
+          });
+        });
         stream.on('error', (error: Error) => fail(`reading the body failed: ${error.message}`, error));
       },
     );

@@ -5,6 +5,7 @@
  * series that disappear, for every series when a scrape fails, and when the target goes away.
  */
 
+import type { RequestOutcome } from '../../core/component.js';
 import { SourceError } from '../../core/errors.js';
 import type { Labels } from '../../core/labels.js';
 import type { Exemplar, MetricSample } from '../../core/signals.js';
@@ -39,6 +40,8 @@ export interface LoopHooks {
   failed(target: ResolvedTarget, error: Error): void;
   /** A scrape succeeded. */
   succeeded(target: ResolvedTarget): void;
+  /** A scrape request ended: how long it took, body included, and whether it succeeded. */
+  readonly requested?: ((seconds: number, outcome: RequestOutcome) => void) | undefined;
 }
 
 interface CacheEntry {
@@ -104,6 +107,7 @@ export class ScrapeLoop {
         this.target.url,
         this.settings.fetch,
         this.controller.signal,
+        this.hooks.requested,
       );
       ({ samples, current, scraped } = this.parse(body, contentType, startMs, iteration));
       this.lastError = undefined;
