@@ -11,6 +11,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { run as clusterConvergence } from './cluster-convergence.js';
 import { run as clusterRing } from './cluster-ring.js';
 import type { BenchRow } from './harness.js';
 import { run as labelsHash } from './labels-hash.js';
@@ -44,6 +45,7 @@ const benches: readonly (readonly [string, () => Promise<BenchRow[]>])[] = [
   ['syslog-parse', syslogParse],
   ['wal', wal],
   ['cluster-ring', clusterRing],
+  ['cluster-convergence', clusterConvergence],
   ['otlp-proto', otlpProto],
   ['otlp-json', otlpJson],
   ['otlp-export', otlpExport],

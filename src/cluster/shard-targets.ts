@@ -12,7 +12,7 @@ import { map, Observable, type OperatorFunction } from 'rxjs';
 import { ClusterError } from '../core/errors.js';
 import type { Membership, Peer } from '../core/extension-points.js';
 import type { LabelRecord } from '../core/labels.js';
-import { keyLabelsOption, ownsKey, targetKey } from './shard-key.js';
+import { keyLabelsOption, ownsKey, targetKey } from '../core/shard-key.js';
 
 /**
  * Options of {@link shardTargets} and {@link distributeTargets}.

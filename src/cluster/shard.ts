@@ -16,8 +16,8 @@ import type { ComponentContext } from '../core/component.js';
 import { defineTransform } from '../core/define.js';
 import { ConfigError, toError } from '../core/errors.js';
 import type { Membership, Peer } from '../core/extension-points.js';
+import { keyLabelsOption, labelsKey, ownsKey } from '../core/shard-key.js';
 import type { ItemOf, LabelledKind } from '../core/signals.js';
-import { keyLabelsOption, labelsKey, ownsKey } from './shard-key.js';
 
 /**
  * Options of {@link shard}.

@@ -2,9 +2,9 @@
  * What `shard` and `shardTargets` share: the key hash of a label set and whether this node owns
  * it under a membership.
  */
-import { ConfigError } from '../core/errors.js';
-import type { Membership, Peer } from '../core/extension-points.js';
-import { type LabelRecord, Labels } from '../core/labels.js';
+import { ConfigError } from './errors.js';
+import type { Membership, Peer } from './extension-points.js';
+import { type LabelRecord, Labels } from './labels.js';
 
 /** The prefix of discovery metadata labels, left out of a target's key as Alloy does. */
 const META_PREFIX = '__meta_';

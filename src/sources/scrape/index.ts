@@ -6,12 +6,15 @@
  *
  * Targets are label sets (`__address__`, `__scheme__`, `__metrics_path__`, `__param_*`, `job`,
  * and any others) given as a list or as an Observable of lists, so discovery can feed them.
+ * With `clustering`, the replicas of a cluster share the targets out, as Alloy's clustered
+ * `prometheus.scrape` does.
  */
-import { isObservable, type Observable } from 'rxjs';
+import { isObservable, type Observable, of, Subscription } from 'rxjs';
 import { defineSource, type SourceStream } from '../../core/define.js';
-import { ConfigError } from '../../core/errors.js';
-import { declareOptions } from '../../core/extension-points.js';
+import { ClusterError, ConfigError } from '../../core/errors.js';
+import { declareOptions, type Membership, type Peer } from '../../core/extension-points.js';
 import type { Secret } from '../../core/secret.js';
+import { ownsKey, targetKey } from '../../core/shard-key.js';
 import type { MetricSample } from '../../core/signals.js';
 import { type ByteSize, byteSizeOption, type Duration, durationOption } from '../../core/units.js';
 import { type BasicAuth, basicAuthorization, credential } from '../../sinks/shared/auth-headers.js';
@@ -88,6 +91,29 @@ export interface ScrapeOptions {
   readonly headers?: Readonly<Record<string, string | Secret>>;
   /** The most unacknowledged scrapes across all targets. @defaultValue 16 */
   readonly maxInFlight?: number;
+  /**
+   * Shares the targets out among the members of a cluster, as Alloy's `clustering { enabled =
+   * true }`: this node scrapes only the targets that `clustering.owner()` gives it. A target's
+   * key is the hash of its discovered labels without `__meta_*` ones (before `relabelConfigs`),
+   * the key `shardTargets` uses, so every node agrees on each target's owner.
+   *
+   * Nothing is scraped until the membership reports its first peer list. When the peers change,
+   * targets this node now owns start scraping afresh, and targets that moved to another node
+   * stop without staleness markers (their new owner carries the series on); targets that leave
+   * discovery still get staleness markers. With an empty peer list this node scrapes every
+   * target; with peers that do not include it, none.
+   *
+   * @defaultValue none: every target is scraped here
+   *
+   * @example
+   * ```ts
+   * import { cluster } from 'rivulet/cluster';
+   *
+   * const node = cluster({ name: 'collector-1', join: ['collector-0:7946'] });
+   * scrape({ targets: discovered$, interval: '15s', clustering: node.membership });
+   * ```
+   */
+  readonly clustering?: Membership;
 }
 
 /**
@@ -140,6 +166,19 @@ export function scrape(options: ScrapeOptions): SourceStream<'metrics'> {
   if (options.bearerToken !== undefined) {
     headers.Authorization = `Bearer ${credential(type, 'bearerToken', options.bearerToken)}`;
   }
+  const clustering = options.clustering;
+  if (
+    clustering !== undefined &&
+    (clustering === null ||
+      !isObservable(clustering.peers) ||
+      typeof (clustering as { owner?: unknown }).owner !== 'function')
+  ) {
+    throw new ConfigError(
+      type,
+      'clustering',
+      "must be a Membership (peers and owner()), such as cluster({ ... }).membership from 'rivulet/cluster'",
+    );
+  }
 
   const settings: LoopSettings = {
     intervalMs,
@@ -190,12 +229,24 @@ export function scrape(options: ScrapeOptions): SourceStream<'metrics'> {
         succeeded: (target: { url: URL }) => {
           if (failing.delete(target.url.href)) updateHealth();
         },
+        requested: context.request,
       };
 
-      const applyTargets = async (targets: readonly Target[]): Promise<void> => {
+      /** With clustering, the shard key (`targetKey`) of the target each loop scrapes. */
+      const shardKeys = new Map<string, bigint>();
+      const applyTargets = async (
+        targets: readonly Target[],
+        owned: ((index: number) => boolean) | undefined,
+        keys: readonly bigint[],
+      ): Promise<void> => {
         const wanted = new Map<string, ScrapeLoop>();
-        for (const target of targets) {
-          const resolved = resolveTarget(target, defaults, targetRelabel);
+        const elsewhere = new Set<bigint>();
+        for (let i = 0; i < targets.length; i++) {
+          if (owned !== undefined && !owned(i)) {
+            elsewhere.add(keys[i] as bigint);
+            continue;
+          }
+          const resolved = resolveTarget(targets[i] as Target, defaults, targetRelabel);
           if (resolved === undefined) continue;
           if (!isResolved(resolved)) {
             context.error(
@@ -206,6 +257,7 @@ export function scrape(options: ScrapeOptions): SourceStream<'metrics'> {
           }
           const key = resolved.discovered.key();
           wanted.set(key, loops.get(key) ?? new ScrapeLoop(resolved, settings, hooks));
+          if (owned !== undefined) shardKeys.set(key, keys[i] as bigint);
         }
         const removed = [...loops].filter(([key]) => !wanted.has(key));
         loops.clear();
@@ -213,21 +265,80 @@ export function scrape(options: ScrapeOptions): SourceStream<'metrics'> {
           loops.set(key, loop);
           loop.start();
         }
-        for (const [, loop] of removed) failing.delete(loop.target.url.href);
-        await Promise.all(removed.map(([, loop]) => loop.stop(true)));
+        const stopping: Promise<void>[] = [];
+        for (const [key, loop] of removed) {
+          failing.delete(loop.target.url.href);
+          // A target handed to another peer stops quietly: its new owner scrapes it on.
+          const shardKey = shardKeys.get(key);
+          shardKeys.delete(key);
+          stopping.push(loop.stop(shardKey === undefined || !elsewhere.has(shardKey)));
+        }
+        await Promise.all(stopping);
       };
 
-      if (isObservable(options.targets)) {
-        const subscription = options.targets.subscribe({
-          next: (targets) => void applyTargets(targets),
-          error: (error: unknown) => {
-            context.error('receiving', error);
-            context.setHealth('unhealthy', `the targets stream failed: ${(error as Error).message}`);
-          },
-        });
-        context.signal.addEventListener('abort', () => subscription.unsubscribe(), { once: true });
+      if (clustering === undefined && !isObservable(options.targets)) {
+        await applyTargets(options.targets, undefined, []);
       } else {
-        await applyTargets(options.targets);
+        const targets$ = isObservable(options.targets) ? options.targets : of(options.targets);
+        let targets: readonly Target[] | undefined;
+        let keys: bigint[] = [];
+        let peers: readonly Peer[] | undefined;
+        const update = (): void => {
+          if (targets === undefined) return;
+          if (clustering === undefined) {
+            void applyTargets(targets, undefined, keys);
+            return;
+          }
+          if (peers === undefined) return;
+          const current = peers;
+          const owns = keys.map((key) => ownsKey(clustering, current, key));
+          void applyTargets(targets, (i) => owns[i] === true, keys);
+        };
+        const guarded = (what: string, fn: () => void): void => {
+          try {
+            fn();
+          } catch (error) {
+            context.error('receiving', error);
+            context.setHealth('unhealthy', `${what}: ${(error as Error).message}`);
+          }
+        };
+        const subscription = new Subscription();
+        subscription.add(
+          targets$.subscribe({
+            next: (list) =>
+              guarded('the targets could not be applied', () => {
+                keys = clustering === undefined ? [] : list.map((target) => targetKey(target, []));
+                targets = list;
+                update();
+              }),
+            error: (error: unknown) => {
+              context.error('receiving', error);
+              context.setHealth('unhealthy', `the targets stream failed: ${(error as Error).message}`);
+            },
+          }),
+        );
+        if (clustering !== undefined) {
+          subscription.add(
+            clustering.peers.subscribe({
+              next: (list) =>
+                guarded('the cluster membership could not place the targets', () => {
+                  peers = list;
+                  update();
+                }),
+              error: (error: unknown) => {
+                context.error('receiving', error);
+                context.setHealth('unhealthy', `the cluster membership failed: ${(error as Error).message}`);
+              },
+              complete: () => {
+                if (peers !== undefined) return;
+                const error = new ClusterError('scrape: the membership ended without reporting any peers');
+                context.error('receiving', error);
+                context.setHealth('unhealthy', error.message);
+              },
+            }),
+          );
+        }
+        context.signal.addEventListener('abort', () => subscription.unsubscribe(), { once: true });
       }
       await new Promise<void>((resolve) => {
         if (context.signal.aborted) resolve();
