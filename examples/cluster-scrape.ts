@@ -25,7 +25,7 @@ const targets = (process.env.TARGETS ?? '127.0.0.1:9100,127.0.0.1:9101,127.0.0.1
 const interval = process.env.INTERVAL ?? '15s';
 const timeout = process.env.TIMEOUT ?? '10s';
 
-// 1. The gossip node: memberlist's LAN timings, compatible with serf and Alloy's peers.
+// 1. The gossip node: memberlist's protocol and LAN timings, so serf agents can join it too.
 const node = cluster({ name, bindAddr, bindPort: Number(bindPort), join });
 const { port } = await node.listening;
 console.log(`rivulet: ${name} gossiping on ${bindAddr}:${port}${join.length > 0 ? `, joining ${join}` : ''}`);
