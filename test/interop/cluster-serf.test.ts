@@ -167,7 +167,8 @@ describe.runIf(hasSerf)('a rivulet node in a serf cluster', () => {
   it('killed with SIGKILL: serf shows it failed within memberlist detection time', async () => {
     const script = join(import.meta.dirname, '../cluster/swim/child-node.ts');
     const proc = spawn(process.execPath, ['--import', 'tsx', script, 'rivulet-2', `127.0.0.1:${s2.bind}`], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      // The child runs while its stdin is open.
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
     children.push(proc);
     await until(

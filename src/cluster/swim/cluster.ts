@@ -6,7 +6,7 @@
  * {@link Membership} that streams can be sharded by.
  */
 import { networkInterfaces } from 'node:os';
-import { BehaviorSubject, map, type Observable, type Subscription } from 'rxjs';
+import { BehaviorSubject, filter, map, type Observable, type Subscription } from 'rxjs';
 import { ClusterError } from '../../core/errors.js';
 import type { Peer } from '../../core/extension-points.js';
 import { type RingMembership, ringMembership } from '../ring-membership.js';
@@ -14,7 +14,7 @@ import { joinHostPort } from './ip.js';
 import { netTransport } from './net-transport.js';
 import type { NodeRecord } from './node-table.js';
 import { type ClusterOptions, type ClusterSettings, clusterSettings } from './options.js';
-import { type Resolver, resolveJoinAddress, systemResolver } from './resolve.js';
+import { dnsServerResolver, type Resolver, resolveJoinAddress, systemResolver } from './resolve.js';
 import { Swim } from './swim.js';
 import type { Endpoint } from './transport.js';
 
@@ -71,7 +71,9 @@ export interface ClusterNode {
   /**
    * The live members (alive or suspect) as a `Membership` on a consistent-hash ring, for
    * sharding streams across the cluster. Its `owner()` answers from the moment the node
-   * listens (this node alone at first).
+   * listens (this node alone at first). Its `peers` never emit an empty list (which sharding
+   * takes as "own everything"): the first list comes once the node listens, and a node that
+   * leaves completes them without emitting one.
    */
   readonly membership: RingMembership;
   /** This node's local health score: 0 is healthy, higher means it is slow to keep up. */
@@ -113,7 +115,9 @@ export interface ClusterNode {
  */
 export function cluster(options: ClusterOptions = {}): ClusterNode {
   const settings = clusterSettings(options);
-  return new RunningCluster(settings, systemResolver);
+  const resolver =
+    settings.dnsServers === undefined ? systemResolver : dnsServerResolver(settings.dnsServers);
+  return new RunningCluster(settings, resolver);
 }
 
 class RunningCluster implements ClusterNode {
@@ -146,6 +150,9 @@ class RunningCluster implements ClusterNode {
           .filter((m) => m.state === 'alive' || m.state === 'suspect')
           .map((m) => ({ name: m.name, address: joinHostPort(m.address, m.port), self: m.self })),
       ),
+      // An empty list means "own everything" to sharding; a running node always lists itself,
+      // so one only appears before the node listens or once it has left: never pass it on.
+      filter((list) => list.length > 0),
     );
     this.membership = ringMembership(peers);
     this.#ring = this.membership.peers.subscribe();

@@ -2,6 +2,7 @@
  * The options of `cluster()`, checked when it is called: every mistake throws a `ConfigError`
  * naming the option and what would be valid. Defaults are memberlist's LAN profile.
  */
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { ConfigError } from '../../core/errors.js';
 import { isSecret, type Secret } from '../../core/secret.js';
@@ -45,6 +46,12 @@ export interface ClusterOptions {
    * merges back (Loki's `rejoin_interval`); 0 never. @defaultValue 0
    */
   readonly rejoinInterval?: Duration;
+  /**
+   * DNS servers that resolve the `dns+` and `dnssrv+` join addresses, as `'ip'`, `'ip:port'` or
+   * `'[ipv6]:port'`, asked in order. Names are then looked up as A and AAAA records on these
+   * servers only, without `/etc/hosts`. @defaultValue the system's resolver
+   */
+  readonly dnsServers?: readonly string[];
   /**
    * This node's metadata: bytes (at most 512), or tags, encoded as serf encodes them so serf
    * agents and Consul show them. @defaultValue no tags (serf's encoding of an empty map)
@@ -135,6 +142,8 @@ export interface ClusterSettings {
   readonly advertisePort: number | undefined;
   readonly join: readonly JoinAddress[];
   readonly rejoinIntervalMs: number;
+  /** The DNS servers to resolve join addresses with; `undefined` for the system's resolver. */
+  readonly dnsServers: readonly string[] | undefined;
   readonly minSize: number;
   readonly readyTimeoutMs: number;
   readonly log: (line: string) => void;
@@ -279,6 +288,7 @@ export function clusterSettings(options: ClusterOptions): ClusterSettings {
     advertisePort,
     join,
     rejoinIntervalMs: durationOption(COMPONENT, 'rejoinInterval', options.rejoinInterval ?? 0),
+    dnsServers: dnsServersOption(options.dnsServers),
     minSize,
     readyTimeoutMs: durationOption(COMPONENT, 'readyTimeout', options.readyTimeout ?? '1m'),
     log,
@@ -294,6 +304,27 @@ function portOption(option: string, value: number, allowZero: boolean): number {
     );
   }
   return value;
+}
+
+function dnsServersOption(servers: ClusterOptions['dnsServers']): readonly string[] | undefined {
+  if (servers === undefined) return undefined;
+  if (!Array.isArray(servers) || servers.length === 0) {
+    throw new ConfigError(COMPONENT, 'dnsServers', "must be a non-empty array such as ['10.0.0.2:53']");
+  }
+  return servers.map((server: unknown, i) => {
+    const text = typeof server === 'string' ? server.trim() : '';
+    const match = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text) ?? /^([^:]+)(?::(\d{1,5}))?$/.exec(text);
+    const ip = match?.[1] ?? text;
+    const port = match?.[2] === undefined ? 53 : Number(match[2]);
+    if (isIP(ip) === 0 || port < 1 || port > 65535) {
+      throw new ConfigError(
+        COMPONENT,
+        `dnsServers[${i}]`,
+        `must be 'ip', 'ip:port' or '[ipv6]:port' with a port from 1 to 65535, got ${JSON.stringify(server)}`,
+      );
+    }
+    return text;
+  });
 }
 
 function countOption(option: string, value: number, minimum: number): number {

@@ -36,6 +36,28 @@ export const systemResolver: Resolver = {
 };
 
 /**
+ * A resolver that asks the given DNS servers (`'ip'` or `'ip:port'`, as `dns.setServers` takes
+ * them) directly, instead of the system's: names are looked up as A and AAAA records, without
+ * `/etc/hosts`.
+ */
+export function dnsServerResolver(servers: readonly string[]): Resolver {
+  const resolver = new dnsPromises.Resolver();
+  resolver.setServers([...servers]);
+  return {
+    async lookup(host) {
+      const [v4, v6] = await Promise.allSettled([resolver.resolve4(host), resolver.resolve6(host)]);
+      const found = [
+        ...(v4.status === 'fulfilled' ? v4.value : []),
+        ...(v6.status === 'fulfilled' ? v6.value : []),
+      ];
+      if (found.length === 0 && v4.status === 'rejected') throw v4.reason;
+      return found;
+    },
+    resolveSrv: (name) => resolver.resolveSrv(name),
+  };
+}
+
+/**
  * Parses one join address, or returns what is wrong with it.
  *
  * @param defaultPort - the port of an address written without one
