@@ -4,3 +4,4 @@
 export { WalRecordError } from './bytes.js';
 export { logsWalCodec } from './logs.js';
 export { metricsWalCodec } from './metrics.js';
+export { type OtlpItem, otlpSignalOf, otlpWalCodec } from './otlp.js';

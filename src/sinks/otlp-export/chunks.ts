@@ -9,12 +9,16 @@ import type { ItemTracker } from '../shared/item-outcome.js';
 import type { OtlpExportSignal } from './options.js';
 import type { Chunk } from './queue.js';
 
-/** The chunks of `items`, all tracked by `tracker`. */
+/**
+ * The chunks of `items`, all tracked by `tracker`. `samples` says metrics are metric samples,
+ * cut between families; OTLP metrics, each whole already, are cut anywhere.
+ */
 export function chunksOf(
   signal: OtlpExportSignal,
   items: readonly unknown[],
   sendBatchSize: number,
   tracker: ItemTracker,
+  samples = true,
 ): Chunk[] {
   const queuedAt = performance.now();
   const chunk = (slice: readonly unknown[]): Chunk => ({
@@ -28,7 +32,7 @@ export function chunksOf(
   let start = 0;
   while (items.length - start > sendBatchSize) {
     let end = start + sendBatchSize;
-    if (signal === 'metrics') end = familyBoundary(items as readonly MetricSample[], start, end);
+    if (signal === 'metrics' && samples) end = familyBoundary(items as readonly MetricSample[], start, end);
     chunks.push(chunk(items.slice(start, end)));
     start = end;
   }

@@ -10,24 +10,32 @@
  * every other answer drops the request's items. A batch's ack
  * settles once all its items are delivered or dropped for good. Memory is bounded by
  * `queue.capacity`: while it is full the sink takes no new batches, so the sources wait.
+ *
+ * With a `wal`, batches are appended to it as OTLP export requests and acknowledged once
+ * durable; the sender reads the log instead, which keeps what is unsent across outages and
+ * restarts.
  */
 import { setMaxListeners } from 'node:events';
 import { Observable, type OperatorFunction } from 'rxjs';
+import type { AckOutcome } from '../../core/ack.js';
 import type { Batch } from '../../core/batch.js';
 import { type Delivery, defineSink, type SinkContext } from '../../core/define.js';
 import { SinkError, toError } from '../../core/errors.js';
 import { declareOptions } from '../../core/extension-points.js';
-import type { OtlpPartialSuccess } from '../../protocols/otlp/types.js';
+import { encodeOtlpProto } from '../../protocols/otlp/proto-encode.js';
+import type { OtlpPartialSuccess, OtlpSignals } from '../../protocols/otlp/types.js';
+import { type OtlpItem, otlpSignalOf, otlpWalCodec } from '../../protocols/wal-records/index.js';
 import { Admission } from '../shared/admission.js';
 import { BatchTracker, settleTracked } from '../shared/batch-tracker.js';
 import { recordOutcome } from '../shared/item-outcome.js';
 import { recordSendResult } from '../shared/send-result.js';
+import { WalWriteThrough } from '../shared/wal-write-through.js';
 import { chunksOf } from './chunks.js';
 import { GrpcTransport } from './grpc.js';
 import { HttpTransport } from './http.js';
 import { type OtlpExportOptions, type OtlpExportSignal, resolveOptions } from './options.js';
 import { type Chunk, ExportQueue } from './queue.js';
-import { type BodyFormat, buildBody } from './request.js';
+import { type BodyFormat, buildBody, toOtlp } from './request.js';
 import type { RetryPolicy } from './retry.js';
 import type { Transport } from './transport.js';
 
@@ -85,6 +93,14 @@ const GRPC_BODY: BodyFormat = { encoding: 'protobuf', compression: 'none' };
  *   up after `maxElapsedTime`). Nothing grows without bound.
  * - **Stopping.** When the input completes, everything held is sent (retrying as above) before
  *   the output completes; on unsubscribe, unsent batches settle as failed.
+ * - **WAL.** With a `wal`, each batch is converted to OTLP items (spans as they are, log entries
+ *   to log records, metric samples to metrics), appended as one signal's OTLP protobuf export
+ *   request, and acknowledged once durable; batches of a signal without a URL, and items that
+ *   cannot be encoded, are dropped before (`no_endpoint`, `encoding_failed`). Records are read
+ *   back in order into the queue, which still holds at most about `queue.capacity` items (the
+ *   reader of the log waits instead of the sources), and each record is marked done once all its
+ *   items are delivered or dropped for good. When the input completes, the sink sends from the
+ *   log until it is caught up or the endpoint fails; what is left waits for the next start.
  *
  * @example
  * ```ts
@@ -124,6 +140,7 @@ export function otlpExport(options: OtlpExportOptions): OperatorFunction<Batch<O
           maxElapsedMs: settings.maxElapsedMs,
           signal: controller.signal,
           onRetry: (error: SinkError, waitMs: number) => {
+            wal?.sendFailed();
             context.error('sending', error);
             context.setHealth('unhealthy', `${error.message}; retrying in ${waitMs}ms`);
           },
@@ -142,7 +159,8 @@ export function otlpExport(options: OtlpExportOptions): OperatorFunction<Batch<O
           const items = chunks.length === 1 ? (chunks[0] as Chunk).items : chunks.flatMap((c) => c.items);
           let body: Uint8Array;
           try {
-            body = await buildBody(signal, items, bodyFormat);
+            // With a WAL, what is queued was read back from it: OTLP items already.
+            body = await buildBody(signal, items, bodyFormat, settings.wal !== undefined);
           } catch (error) {
             context.error('processing', error);
             context.setHealth(
@@ -169,6 +187,11 @@ export function otlpExport(options: OtlpExportOptions): OperatorFunction<Batch<O
           maxItems: settings.capacity,
         }));
 
+        const noEndpoint = (signal: OtlpExportSignal): void => {
+          const error = new SinkError(`no URL for ${signal}: set 'url' or '${signal}Url'`, false);
+          context.error('sending', error);
+        };
+
         const enqueue = (batch: Batch<OtlpExportSignal>): void => {
           const signal = batch.kind;
           const tracker = new BatchTracker(batch, (settled) =>
@@ -176,8 +199,7 @@ export function otlpExport(options: OtlpExportOptions): OperatorFunction<Batch<O
           );
           if (batch.items.length === 0) return;
           if (settings.urls[signal] === undefined) {
-            const error = new SinkError(`no URL for ${signal}: set 'url' or '${signal}Url'`, false);
-            context.error('sending', error);
+            noEndpoint(signal);
             tracker.record(batch.items.length, { status: 'rejected', reason: 'no_endpoint' });
             return;
           }
@@ -200,16 +222,110 @@ export function otlpExport(options: OtlpExportOptions): OperatorFunction<Batch<O
           drained: () => void finish(),
         });
 
+        // With a WAL: batches are appended and acknowledged once durable; the sender reads the log.
+        const wal =
+          settings.wal === undefined
+            ? undefined
+            : new WalWriteThrough<OtlpItem>({
+                log: settings.wal,
+                consumer: `otlpExport ${Object.values(settings.urls)
+                  .map((url) => url.href)
+                  .join(' ')}`,
+                codec: otlpWalCodec,
+                context,
+                controller,
+                queue,
+                enqueue: (items, tracker) => {
+                  const signal = otlpSignalOf(items[0] as OtlpItem);
+                  if (settings.urls[signal] === undefined) {
+                    noEndpoint(signal);
+                    tracker.record(items.length, { status: 'rejected', reason: 'no_endpoint' });
+                    return;
+                  }
+                  queue.push(signal, chunksOf(signal, items, settings.sendBatchSize, tracker, false));
+                },
+                sendNow: () => queue.drain(),
+                emit: (delivery) => subscriber.next(delivery),
+                fail: (error) => subscriber.error(error),
+              });
+
+        const appendToWal = (log: WalWriteThrough<OtlpItem>, batch: Batch<OtlpExportSignal>): void => {
+          const signal = batch.kind;
+          const count = batch.items.length;
+          let items: readonly OtlpItem[] = [];
+          let dropped = 0;
+          let reason = '';
+          if (count > 0 && settings.urls[signal] === undefined) {
+            noEndpoint(signal);
+            context.dropped(count, 'no_endpoint');
+            [dropped, reason] = [count, 'no_endpoint'];
+          } else if (count > 0) {
+            ({ items, dropped } = encodable(signal, batch.items));
+            if (dropped > 0) reason = 'encoding_failed';
+          }
+          const outcome: AckOutcome =
+            items.length === 0 && dropped > 0 ? { status: 'dropped', reason } : { status: 'delivered' };
+          log.append(batch, items, outcome, dropped);
+        };
+
+        /**
+         * The OTLP items of a batch that a request can carry: all of them, or, when encoding fails,
+         * those that encode alone; the rest are counted as dropped (`encoding_failed`).
+         */
+        const encodable = (
+          signal: OtlpExportSignal,
+          batchItems: readonly unknown[],
+        ): { items: readonly OtlpItem[]; dropped: number } => {
+          let items: readonly OtlpItem[];
+          try {
+            items = toOtlp(signal, batchItems);
+          } catch (error) {
+            return { items: [], dropped: unencodable(signal, batchItems.length, batchItems.length, error) };
+          }
+          const encodes = (some: readonly OtlpItem[]): unknown => {
+            try {
+              encodeOtlpProto(signal, some as readonly OtlpSignals[typeof signal][]);
+              return undefined;
+            } catch (error) {
+              return error;
+            }
+          };
+          const error = encodes(items);
+          if (error === undefined) return { items, dropped: 0 };
+          const good = items.filter((item) => encodes([item]) === undefined);
+          // Metrics are counted in samples when all are dropped, else in OTLP metrics.
+          const bad = good.length === 0 ? batchItems.length : items.length - good.length;
+          return { items: good, dropped: unencodable(signal, bad, batchItems.length, error) };
+        };
+
+        const unencodable = (signal: OtlpExportSignal, bad: number, of: number, error: unknown): number => {
+          const text = `could not encode ${bad} of ${of} ${signal}: ${toError(error).message}`;
+          context.error('processing', new SinkError(text, false, { cause: error }));
+          context.setHealth('unhealthy', text);
+          context.dropped(bad, 'encoding_failed');
+          return bad;
+        };
+
         const subscription = upstream.subscribe({
-          next: (batch) => admission.push(batch),
+          next: (batch) => {
+            if (wal !== undefined) appendToWal(wal, batch);
+            else admission.push(batch);
+          },
           error: (error: unknown) => subscriber.error(error),
-          complete: () => admission.end(),
+          complete: () => {
+            if (wal === undefined) return admission.end();
+            void wal.end().then(() => {
+              transport.close();
+              subscriber.complete();
+            });
+          },
         });
 
         return () => {
           unreportQueue();
           subscription.unsubscribe();
           controller.abort();
+          wal?.close();
           const stopped = new SinkError('the sink stopped before sending', true);
           recordOutcome(queue.takeUnsent(), { status: 'failed', error: stopped });
           for (const batch of admission.takeWaiting()) batch.ack.failed(stopped);

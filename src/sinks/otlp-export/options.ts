@@ -3,6 +3,7 @@
  * `otelcol.exporter.otlp`, and its `otelcol.processor.batch` for batching) and their validation.
  */
 import { ConfigError } from '../../core/errors.js';
+import type { DurableLog } from '../../core/extension-points.js';
 import { type Duration, durationOption, positiveIntegerOption } from '../../core/units.js';
 import type { TlsOptions } from '../remote-write/http-client.js';
 import { authHeadersOption, type HttpAuthOptions } from '../shared/auth-headers.js';
@@ -96,6 +97,22 @@ export interface OtlpExportOptions extends HttpAuthOptions {
   readonly queue?: OtlpExportQueueOptions;
   /** Retry timing. */
   readonly retry?: OtlpExportRetryOptions;
+  /**
+   * A write-ahead log to write through, such as `fileWal('./data/wal/otlp')` from `rivulet/wal`.
+   * Batches are then acknowledged once durable in it rather than once delivered, so an outage
+   * of the endpoint does not slow the sources; what is unsent at a stop is sent after the next
+   * start. Items are written as OTLP export requests, log entries and metric samples converted
+   * to OTLP log records and metrics first; `queue.sendBatchSize` and `queue.capacity` then count
+   * those, a metric with its data points as one item.
+   * @defaultValue none: batches are held in memory and acknowledged on delivery
+   * @example
+   * ```ts
+   * otlpReceiver({ listen: '0.0.0.0:4318' }).traces.pipe(
+   *   otlpExport({ url: 'http://tempo:4318', wal: fileWal('./data/wal/traces', { maxSize: '2GiB' }) }),
+   * );
+   * ```
+   */
+  readonly wal?: DurableLog;
 }
 
 /** Options with defaults applied and durations in milliseconds. */
@@ -118,6 +135,7 @@ export interface ResolvedOptions {
   readonly maxIntervalMs: number;
   /** Undefined: retry for ever. 0: never retry. */
   readonly maxElapsedMs: number | undefined;
+  readonly wal: DurableLog | undefined;
 }
 
 const RESERVED_HEADERS = ['content-encoding', 'content-type', 'content-length', 'user-agent'];
@@ -196,6 +214,7 @@ export function resolveOptions(type: string, options: OtlpExportOptions): Resolv
     multiplier,
     maxIntervalMs,
     maxElapsedMs,
+    wal: options.wal,
   };
 }
 

@@ -92,6 +92,13 @@ export class ExportQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Sends everything queued without waiting for `batchTimeout`, as {@link ExportQueue.flush} does, without waiting. */
+  drain(): void {
+    this.flushing = true;
+    this.pump();
+    if (this.isIdle()) this.flushing = false;
+  }
+
   /** Chunks never handed to a request; the queue forgets them and stops its timers. */
   takeUnsent(): Chunk[] {
     this.closed = true;

@@ -13,7 +13,8 @@ import { encodeOtlpJson } from '../../protocols/otlp/json-encode.js';
 import { decodeOtlpExportResponse } from '../../protocols/otlp/proto-decode.js';
 import { encodeOtlpProto } from '../../protocols/otlp/proto-encode.js';
 import { decodeRpcStatus } from '../../protocols/otlp/status.js';
-import type { OtlpPartialSuccess } from '../../protocols/otlp/types.js';
+import type { OtlpPartialSuccess, OtlpSignals } from '../../protocols/otlp/types.js';
+import type { OtlpItem } from '../../protocols/wal-records/index.js';
 import type { PostResult } from '../remote-write/http-client.js';
 import type { OtlpExportSignal } from './options.js';
 
@@ -31,27 +32,29 @@ export interface BodyFormat {
   readonly compression: 'gzip' | 'none';
 }
 
-/** The body of an export request for `items` of `signal`. */
+/**
+ * The body of an export request for `items` of `signal`: spans, log entries and metric samples,
+ * or, with `otlp`, items already of the signal's OTLP type (as read back from a write-ahead log).
+ */
 export async function buildBody(
   signal: OtlpExportSignal,
   items: readonly unknown[],
   format: BodyFormat,
+  otlp = false,
 ): Promise<Uint8Array> {
+  const request = otlp ? items : toOtlp(signal, items);
   const raw =
-    format.encoding === 'json' ? Buffer.from(encodeJson(signal, items), 'utf8') : encodeProto(signal, items);
+    format.encoding === 'json'
+      ? Buffer.from(encodeOtlpJson(signal, request as readonly OtlpSignals[typeof signal][]), 'utf8')
+      : encodeOtlpProto(signal, request as readonly OtlpSignals[typeof signal][]);
   return format.compression === 'gzip' ? await gzipAsync(raw) : raw;
 }
 
-function encodeProto(signal: OtlpExportSignal, items: readonly unknown[]): Uint8Array {
-  if (signal === 'traces') return encodeOtlpProto('traces', items as readonly Span[]);
-  if (signal === 'logs') return encodeOtlpProto('logs', entriesToOtlpLogs(items as readonly LogEntry[]));
-  return encodeOtlpProto('metrics', samplesToOtlpMetrics(items as readonly MetricSample[]));
-}
-
-function encodeJson(signal: OtlpExportSignal, items: readonly unknown[]): string {
-  if (signal === 'traces') return encodeOtlpJson('traces', items as readonly Span[]);
-  if (signal === 'logs') return encodeOtlpJson('logs', entriesToOtlpLogs(items as readonly LogEntry[]));
-  return encodeOtlpJson('metrics', samplesToOtlpMetrics(items as readonly MetricSample[]));
+/** Spans as they are; log entries and metric samples converted to OTLP log records and metrics. */
+export function toOtlp(signal: OtlpExportSignal, items: readonly unknown[]): readonly OtlpItem[] {
+  if (signal === 'traces') return items as readonly Span[];
+  if (signal === 'logs') return entriesToOtlpLogs(items as readonly LogEntry[]);
+  return samplesToOtlpMetrics(items as readonly MetricSample[]);
 }
 
 /**
